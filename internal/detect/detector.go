@@ -1,0 +1,114 @@
+// Package detect holds the detector definition, the registry of built-in
+// detectors and the engine that runs them: dispatch by event kind, bounded
+// per-key state owned by the engine, and isolation of a panicking detector.
+//
+// Detectors return findings; they never write to a store, call notifiers or
+// mutate the events they are given. Built-in detectors live in the
+// subpackages (iam/, s3/, ...) and register themselves in init.
+package detect
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+
+	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/finding"
+)
+
+// Definition declares one finding type a detector can produce.
+type Definition struct {
+	Type        string  // GuardDuty finding type, such as "Stealth:IAMUser/CloudTrailLoggingDisabled"
+	Severity    float64 // default numeric severity
+	Tactic      string  // MITRE ATT&CK tactic
+	DataSource  string  // such as "CloudTrail management events"
+	Logic       string  // the detection logic in one line
+	Key         string  // what the aggregation key is made of
+	Title       string  // a short generic title, used by samples and listings
+	Description string  // a generic description
+	// Thresholds documents each tunable with its default value.
+	Thresholds map[string]string
+}
+
+// Func computes findings from one event. It must not modify ev. The
+// returned findings need only Type, AggregationKey, Title, Description,
+// Resource, Service.Action and Service.ResourceRole (plus Severity when
+// it differs from the definition's); the engine fills in the rest.
+type Func func(ctx *Context, ev *event.Event) []finding.Finding
+
+// Detector is a named detection with the event kinds it consumes.
+type Detector struct {
+	Name  string       // unique, such as "iam.root_credential_usage"
+	Kinds []event.Kind // event kinds it needs
+	Types []Definition // finding types it may produce
+	// Sample returns one sample finding of the given type for
+	// "vigil findings sample"; nil uses a generic sample.
+	Sample func(typ string) finding.Finding
+	Detect Func
+}
+
+// Context is what the engine gives a detector with each event.
+type Context struct {
+	// State is this detector's bounded per-key state.
+	State *State
+}
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]*Detector{}
+)
+
+// Register adds a built-in detector. It panics on a duplicate name or
+// finding type, which is a programming error.
+func Register(d *Detector) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[d.Name]; dup {
+		panic(fmt.Sprintf("detect: detector %q registered twice", d.Name))
+	}
+	for _, other := range registry {
+		for _, a := range other.Types {
+			for _, b := range d.Types {
+				if a.Type == b.Type {
+					panic(fmt.Sprintf("detect: finding type %q registered by %q and %q", a.Type, other.Name, d.Name))
+				}
+			}
+		}
+	}
+	registry[d.Name] = d
+}
+
+// Registered returns every registered detector, sorted by name.
+func Registered() []*Detector {
+	regMu.Lock()
+	defer regMu.Unlock()
+	out := make([]*Detector, 0, len(registry))
+	for _, d := range registry {
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Definitions returns every finding type the given detectors produce,
+// sorted by type.
+func Definitions(ds []*Detector) []Definition {
+	var out []Definition
+	for _, d := range ds {
+		out = append(out, d.Types...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
+	return out
+}
+
+// Lookup returns the definition of a finding type among ds.
+func Lookup(ds []*Detector, typ string) (Definition, *Detector, bool) {
+	for _, d := range ds {
+		for _, def := range d.Types {
+			if def.Type == typ {
+				return def, d, true
+			}
+		}
+	}
+	return Definition{}, nil, false
+}

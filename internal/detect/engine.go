@@ -1,0 +1,224 @@
+package detect
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/finding"
+)
+
+// Report receives each finding the engine makes. cmd/vigil plugs in the
+// aggregator, the store or a printer.
+type Report func(finding.Finding)
+
+// Options configure an Engine.
+type Options struct {
+	// DetectorID is the 32-hex id of the (GuardDuty) detector that owns the
+	// findings; it is part of every finding ARN.
+	DetectorID string
+	Partition  string // "aws" by default
+	// StateLimit bounds the number of keys each detector may keep.
+	StateLimit int
+	// Now stamps createdAt/updatedAt; time.Now by default.
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Registerer receives the engine's metrics; nil registers none.
+	Registerer prometheus.Registerer
+}
+
+// DefaultDetectorID is the detector id used when none is configured.
+const DefaultDetectorID = "7a1c0e5f3b9d4c2e8f6a0b1d2c3e4f50"
+
+// Engine runs detectors over events.
+type Engine struct {
+	opts   Options
+	log    *slog.Logger
+	byKind [event.NumKinds][]*running
+	all    []*running
+
+	events   *prometheus.CounterVec
+	findings prometheus.Counter
+	panics   *prometheus.CounterVec
+	stats    Stats
+}
+
+// Stats counts what the engine has done.
+type Stats struct {
+	Events   uint64
+	Findings uint64
+	Panics   uint64
+}
+
+type running struct {
+	det *Detector
+	ctx Context
+	def map[string]Definition
+}
+
+// New returns an engine running the given detectors.
+func New(dets []*Detector, opts Options) *Engine {
+	if opts.DetectorID == "" {
+		opts.DetectorID = DefaultDetectorID
+	}
+	if opts.Partition == "" {
+		opts.Partition = "aws"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	e := &Engine{
+		opts: opts,
+		log:  opts.Logger.With("component", "detect"),
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_detect_events_total", Help: "Events given to the detection engine, by kind.",
+		}, []string{"kind"}),
+		findings: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_detect_findings_total", Help: "Findings made by detectors (before aggregation).",
+		}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_detect_panics_total", Help: "Detector panics recovered by the engine, by detector.",
+		}, []string{"detector"}),
+	}
+	if opts.Registerer != nil {
+		opts.Registerer.MustRegister(e.events, e.findings, e.panics)
+	}
+	for _, d := range dets {
+		r := &running{det: d, ctx: Context{State: NewState(opts.StateLimit)}, def: map[string]Definition{}}
+		for _, def := range d.Types {
+			r.def[def.Type] = def
+		}
+		e.all = append(e.all, r)
+		for _, k := range d.Kinds {
+			if int(k) < len(e.byKind) {
+				e.byKind[k] = append(e.byKind[k], r)
+			}
+		}
+	}
+	return e
+}
+
+// Process runs every detector that consumes ev's kind and reports the
+// findings. A detector that panics is reported and skipped for this event;
+// the others still run.
+func (e *Engine) Process(ev *event.Event, report Report) {
+	e.stats.Events++
+	if int(ev.Kind) >= len(e.byKind) {
+		return
+	}
+	e.events.WithLabelValues(ev.Kind.String()).Inc()
+	for _, r := range e.byKind[ev.Kind] {
+		for _, f := range e.run(r, ev) {
+			e.fill(r, ev, &f)
+			e.stats.Findings++
+			e.findings.Inc()
+			report(f)
+		}
+	}
+}
+
+// Run processes events from in until it is closed or ctx is done.
+func (e *Engine) Run(ctx context.Context, in <-chan *event.Event, report Report) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev, ok := <-in:
+			if !ok {
+				return nil
+			}
+			e.Process(ev, report)
+		}
+	}
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats { return e.stats }
+
+// State returns the state of the named detector, for snapshots.
+func (e *Engine) State(detector string) (*State, bool) {
+	for _, r := range e.all {
+		if r.det.Name == detector {
+			return r.ctx.State, true
+		}
+	}
+	return nil, false
+}
+
+func (e *Engine) run(r *running, ev *event.Event) (out []finding.Finding) {
+	defer func() {
+		if p := recover(); p != nil {
+			e.stats.Panics++
+			e.panics.WithLabelValues(r.det.Name).Inc()
+			e.log.Error("detector panicked; event skipped for this detector",
+				"detector", r.det.Name, "file", ev.Origin.File, "record", ev.Origin.Record,
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			out = nil
+		}
+	}()
+	return r.det.Detect(&r.ctx, ev)
+}
+
+// fill completes a detector's finding with the fields every finding has.
+func (e *Engine) fill(r *running, ev *event.Event, f *finding.Finding) {
+	def, ok := r.def[f.Type]
+	if !ok {
+		e.log.Warn("detector reported an undeclared finding type", "detector", r.det.Name, "type", f.Type)
+	}
+	if f.Severity == 0 {
+		f.Severity = def.Severity
+	}
+	if f.Title == "" {
+		f.Title = def.Title
+	}
+	if f.Description == "" {
+		f.Description = def.Description
+	}
+	if f.AccountID == "" {
+		f.AccountID = ev.Account
+	}
+	if f.Region == "" {
+		f.Region = ev.Region
+	}
+	if f.Region == "" {
+		f.Region = "unknown"
+	}
+	Finish(f, e.opts.DetectorID, e.opts.Partition, ev.Time, e.opts.Now())
+}
+
+// Finish fills the id, ARN, schema version, timestamps and service fields
+// of a finding whose type, account, region and aggregation key are set.
+// It is used by the engine and by sample findings.
+func Finish(f *finding.Finding, detectorID, partition string, seen, now time.Time) {
+	if partition == "" {
+		partition = "aws"
+	}
+	f.Partition = partition
+	f.SchemaVersion = finding.SchemaVersion
+	f.ID = finding.ID(f.AccountID, f.Region, f.Type, f.AggregationKey)
+	f.Arn = finding.ARN(partition, f.Region, f.AccountID, detectorID, f.ID)
+	f.CreatedAt = finding.At(now)
+	f.UpdatedAt = f.CreatedAt
+	f.Service.ServiceName = "guardduty"
+	f.Service.DetectorID = detectorID
+	if f.Service.Count == 0 {
+		f.Service.Count = 1
+	}
+	if seen.IsZero() {
+		seen = now
+	}
+	f.Service.EventFirstSeen = finding.At(seen)
+	f.Service.EventLastSeen = finding.At(seen)
+	if f.Service.ResourceRole == "" {
+		f.Service.ResourceRole = finding.RoleTarget
+	}
+}
