@@ -103,6 +103,12 @@ type Actor struct {
 	// EC2 instance through its instance profile ("ec2RoleDelivery").
 	EC2RoleDelivery string
 	SourceIdentity  string
+	// AssumedRoot is set for root sessions made with sts:AssumeRoot
+	// (short-term, task-scoped root credentials).
+	AssumedRoot bool
+	// IdentityStoreUserID is the IAM Identity Center user behind an
+	// IdentityCenterUser identity or a role session made on its behalf.
+	IdentityStoreUserID string
 }
 
 // Name returns the most readable name of the actor: the user name, the
