@@ -8,6 +8,7 @@
 package detect
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"sync"
@@ -45,6 +46,10 @@ type Detector struct {
 	// "vigil findings sample"; nil uses a generic sample.
 	Sample func(typ string) finding.Finding
 	Detect Func
+	// DecodeState turns one snapshotted state value back into the type the
+	// detector stores; detectors that keep State set it so that state
+	// survives a restart of "vigil serve".
+	DecodeState func(raw json.RawMessage) (any, error)
 }
 
 // Context is what the engine gives a detector with each event.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,7 +47,8 @@ type Engine struct {
 	events   *prometheus.CounterVec
 	findings prometheus.Counter
 	panics   *prometheus.CounterVec
-	stats    Stats
+
+	nEvents, nFindings, nPanics atomic.Uint64
 }
 
 // Stats counts what the engine has done.
@@ -111,7 +113,7 @@ func New(dets []*Detector, opts Options) *Engine {
 // findings. A detector that panics is reported and skipped for this event;
 // the others still run.
 func (e *Engine) Process(ev *event.Event, report Report) {
-	e.stats.Events++
+	e.nEvents.Add(1)
 	if int(ev.Kind) >= len(e.byKind) {
 		return
 	}
@@ -119,7 +121,7 @@ func (e *Engine) Process(ev *event.Event, report Report) {
 	for _, r := range e.byKind[ev.Kind] {
 		for _, f := range e.run(r, ev) {
 			e.fill(r, ev, &f)
-			e.stats.Findings++
+			e.nFindings.Add(1)
 			e.findings.Inc()
 			report(f)
 		}
@@ -141,8 +143,10 @@ func (e *Engine) Run(ctx context.Context, in <-chan *event.Event, report Report)
 	}
 }
 
-// Stats returns the engine's counters.
-func (e *Engine) Stats() Stats { return e.stats }
+// Stats returns the engine's counters; it is safe to call from any goroutine.
+func (e *Engine) Stats() Stats {
+	return Stats{Events: e.nEvents.Load(), Findings: e.nFindings.Load(), Panics: e.nPanics.Load()}
+}
 
 // State returns the state of the named detector, for snapshots.
 func (e *Engine) State(detector string) (*State, bool) {
@@ -154,10 +158,46 @@ func (e *Engine) State(detector string) (*State, bool) {
 	return nil, false
 }
 
+// Snapshots returns the state of every detector that keeps state and can
+// restore it, keyed by detector name.
+func (e *Engine) Snapshots() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, r := range e.all {
+		if r.det.DecodeState == nil {
+			continue
+		}
+		b, err := r.ctx.State.Snapshot()
+		if err != nil {
+			return nil, fmt.Errorf("detector %s: %w", r.det.Name, err)
+		}
+		out[r.det.Name] = b
+	}
+	return out, nil
+}
+
+// Restore loads a snapshot made by Snapshots into the named detector.
+func (e *Engine) Restore(detector string, snapshot []byte) error {
+	for _, r := range e.all {
+		if r.det.Name == detector && r.det.DecodeState != nil {
+			return r.ctx.State.Restore(snapshot, r.det.DecodeState)
+		}
+	}
+	return nil
+}
+
+// Detectors returns the names of the engine's detectors.
+func (e *Engine) Detectors() []string {
+	out := make([]string, 0, len(e.all))
+	for _, r := range e.all {
+		out = append(out, r.det.Name)
+	}
+	return out
+}
+
 func (e *Engine) run(r *running, ev *event.Event) (out []finding.Finding) {
 	defer func() {
 		if p := recover(); p != nil {
-			e.stats.Panics++
+			e.nPanics.Add(1)
 			e.panics.WithLabelValues(r.det.Name).Inc()
 			e.log.Error("detector panicked; event skipped for this detector",
 				"detector", r.det.Name, "file", ev.Origin.File, "record", ev.Origin.Record,

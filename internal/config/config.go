@@ -1,0 +1,170 @@
+// Package config parses vigil.yaml: one strict YAML file of per-component
+// sections, with defaults filled in and Validate checking the result.
+// Secrets come from the file, an environment variable or a file, and
+// redact themselves when printed.
+//
+// The package only describes configuration; it must never start
+// components or read logs.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole of vigil.yaml.
+type Config struct {
+	DataDir    string   `yaml:"data_dir"`
+	Listen     string   `yaml:"listen"`
+	DetectorID string   `yaml:"detector_id"`
+	Log        Log      `yaml:"log"`
+	S3         S3       `yaml:"s3"`
+	Sources    []Source `yaml:"sources"`
+	Detection  Detect   `yaml:"detection"`
+}
+
+// Log configures logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// S3 configures access to S3 or an S3-compatible server, for s3:// sources.
+type S3 struct {
+	Endpoint        string `yaml:"endpoint"` // empty: AWS
+	Region          string `yaml:"region"`
+	PathStyle       bool   `yaml:"path_style"`
+	Profile         string `yaml:"profile"`
+	AccessKeyID     string `yaml:"access_key_id"`
+	SecretAccessKey Secret `yaml:"secret_access_key"`
+}
+
+// Source is a location Vigil watches for log files.
+type Source struct {
+	URL          string        `yaml:"url"` // a folder, a file or s3://bucket/prefix
+	PollInterval time.Duration `yaml:"poll_interval"`
+}
+
+// Detect configures the detection engine.
+type Detect struct {
+	// StateLimit bounds the keys each detector keeps.
+	StateLimit int `yaml:"state_limit"`
+	// Disabled lists finding types (or prefixes ending in "*") not to report.
+	Disabled []string `yaml:"disabled"`
+}
+
+// Defaults.
+const (
+	DefaultDataDir      = "./vigil-data"
+	DefaultListen       = "127.0.0.1:8080"
+	DefaultPollInterval = 30 * time.Second
+	DefaultStateLimit   = 100000
+)
+
+// Default returns the configuration used without a file.
+func Default() *Config {
+	c := &Config{}
+	c.fill()
+	return c
+}
+
+// Load reads and validates a config file. Unknown keys are errors.
+func Load(path string) (*Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return Parse(b, path)
+}
+
+// Parse parses and validates config text; name is used in errors.
+func Parse(b []byte, name string) (*Config, error) {
+	c := &Config{}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is an empty config
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	c.fill()
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return c, nil
+}
+
+func (c *Config) fill() {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "text"
+	}
+	if c.S3.Region == "" {
+		c.S3.Region = "us-east-1"
+	}
+	if c.Detection.StateLimit == 0 {
+		c.Detection.StateLimit = DefaultStateLimit
+	}
+	for i := range c.Sources {
+		if c.Sources[i].PollInterval == 0 {
+			c.Sources[i].PollInterval = DefaultPollInterval
+		}
+	}
+}
+
+// Validate checks the configuration and returns every problem found.
+func (c *Config) Validate() error {
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("listen: %w", err))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level: %q is not debug, info, warn or error", c.Log.Level))
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		errs = append(errs, fmt.Errorf("log.format: %q is not text or json", c.Log.Format))
+	}
+	if c.DetectorID != "" && !isHex32(c.DetectorID) {
+		errs = append(errs, fmt.Errorf("detector_id: %q is not 32 lowercase hex digits", c.DetectorID))
+	}
+	for i, s := range c.Sources {
+		if strings.TrimSpace(s.URL) == "" {
+			errs = append(errs, fmt.Errorf("sources[%d].url: empty", i))
+		}
+		if s.PollInterval < time.Second {
+			errs = append(errs, fmt.Errorf("sources[%d].poll_interval: %v is below 1s", i, s.PollInterval))
+		}
+	}
+	if c.Detection.StateLimit < 0 {
+		errs = append(errs, errors.New("detection.state_limit: negative"))
+	}
+	return errors.Join(errs...)
+}
+
+func isHex32(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdef", r) {
+			return false
+		}
+	}
+	return true
+}

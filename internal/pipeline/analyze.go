@@ -1,0 +1,75 @@
+package pipeline
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/vigil-sec/vigil/internal/detect"
+	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/source"
+)
+
+// AnalyzeOptions configure a one-shot analysis.
+type AnalyzeOptions struct {
+	Listers      []source.Lister
+	Engine       *detect.Engine
+	Workers      int   // readers; GOMAXPROCS by default
+	MaxFileBytes int64 // per file, decompressed
+	Logger       *slog.Logger
+}
+
+// Analyze reads every file of the listers once, runs detection and returns
+// the findings aggregated by id (repeats merged), most severe first, with
+// the pass's statistics. Bad records and files are logged, counted in
+// Stats.Errors/Failed, and skipped.
+func Analyze(ctx context.Context, o AnalyzeOptions) ([]finding.Finding, Stats, error) {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	var (
+		mu    sync.Mutex
+		nerr  int
+		agg   = map[string]*finding.Finding{}
+		onErr = logErrors(log.With("component", "analyze"), &nerr, &mu)
+	)
+	jobs, _ := listAll(ctx, o.Listers, onErr, nil)
+	sink := func(_ context.Context, _ *job, _ source.Stats, fs []finding.Finding) error {
+		for _, f := range fs {
+			if cur, ok := agg[f.ID]; ok {
+				cur.Merge(f)
+			} else {
+				f := f
+				agg[f.ID] = &f
+			}
+		}
+		return nil
+	}
+	st, err := process(ctx, jobs, o.Workers, o.MaxFileBytes, o.Engine, onErr, sink)
+	mu.Lock()
+	st.Errors = nerr // every problem reported: records, files, listings
+	mu.Unlock()
+	out := make([]finding.Finding, 0, len(agg))
+	for _, f := range agg {
+		out = append(out, *f)
+	}
+	SortBySeverity(out)
+	return out, st, err
+}
+
+// SortBySeverity orders findings most severe first, then by type and id.
+func SortBySeverity(fs []finding.Finding) {
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.ID < b.ID
+	})
+}

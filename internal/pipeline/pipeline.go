@@ -1,0 +1,215 @@
+// Package pipeline wires the stages of the design together: sources are
+// listed and parsed by a pool of readers, events flow in bounded chunks to
+// one detection loop, and the findings of each file go to a sink (an
+// in-memory aggregator for "vigil analyze", the store for "vigil serve").
+//
+// The pipeline owns no policy of its own: formats live in internal/source,
+// detection in internal/detect, persistence in internal/store.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/vigil-sec/vigil/internal/detect"
+	"github.com/vigil-sec/vigil/internal/event"
+	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/source"
+)
+
+// chunkSize is how many events travel together from a reader to the
+// detection loop; queueChunks bounds the chunks in flight per reader. With
+// both bounded, memory does not depend on file count or size.
+const (
+	chunkSize   = 2048
+	queueChunks = 4
+)
+
+// Stats counts what a pass read and found.
+type Stats struct {
+	Files    int // files fully read
+	Skipped  int // files already read before (checkpoint)
+	Failed   int // files that could not be opened or recognized
+	Records  int
+	Events   int
+	Errors   int // malformed records and file problems
+	Bytes    int64
+	Findings int // findings made before aggregation
+}
+
+// job is one file to read.
+type job struct {
+	lister source.Lister
+	obj    source.Object
+}
+
+// chunk carries events of one file; the last chunk of a file has done set
+// and the file's totals.
+type chunk struct {
+	job    *job
+	events []*event.Event
+	done   bool
+	st     source.Stats
+	err    error // set when the file failed as a whole
+}
+
+// fileSink receives, per file, the findings made from its events once the
+// file is completely read.
+type fileSink func(ctx context.Context, j *job, st source.Stats, fs []finding.Finding) error
+
+// process reads the jobs with `workers` readers and runs every event
+// through eng on the calling goroutine, handing each file's findings to
+// sink. Record and file errors go to onErr; process itself fails only when
+// the sink does or ctx ends.
+func process(ctx context.Context, jobs []*job, workers int, maxBytes int64, eng *detect.Engine,
+	onErr func(error), sink fileSink) (Stats, error) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan chunk, workers*queueChunks)
+	var wg sync.WaitGroup
+	next := make(chan *job)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := &source.Reader{MaxFileBytes: maxBytes}
+			for j := range next {
+				read(ctx, r, j, chunks, onErr)
+			}
+		}()
+	}
+	go func() {
+		defer close(next)
+		for _, j := range jobs {
+			select {
+			case next <- j:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(chunks) }()
+	return detectLoop(ctx, chunks, eng, sink)
+}
+
+// read parses one file and sends its events in chunks.
+func read(ctx context.Context, r *source.Reader, j *job, out chan<- chunk, onErr func(error)) {
+	buf := make([]*event.Event, 0, chunkSize)
+	send := func(c chunk) bool {
+		select {
+		case out <- c:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	emit := func(ev *event.Event) {
+		buf = append(buf, ev)
+		if len(buf) == chunkSize {
+			if send(chunk{job: j, events: buf}) {
+				buf = make([]*event.Event, 0, chunkSize)
+			} else {
+				buf = buf[:0]
+			}
+		}
+	}
+	st, err := r.ReadObject(ctx, j.lister, j.obj, emit, func(e *source.RecordError) { onErr(e) })
+	if err != nil {
+		onErr(err)
+	}
+	c := chunk{job: j, events: buf, done: true, st: st}
+	if err != nil && st.Records == 0 {
+		c.err = err
+	}
+	send(c)
+}
+
+func detectLoop(ctx context.Context, chunks <-chan chunk, eng *detect.Engine, sink fileSink) (Stats, error) {
+	var total Stats
+	pending := map[*job][]finding.Finding{}
+	var sinkErr error
+	for c := range chunks {
+		if sinkErr != nil {
+			continue // drain so readers can finish
+		}
+		fs := pending[c.job]
+		for _, ev := range c.events {
+			eng.Process(ev, func(f finding.Finding) { fs = append(fs, f) })
+		}
+		total.Findings += len(fs) - len(pending[c.job])
+		if !c.done {
+			pending[c.job] = fs
+			continue
+		}
+		delete(pending, c.job)
+		total.addFile(c)
+		if c.err != nil {
+			continue // nothing read: leave the file for a later pass
+		}
+		sinkErr = sink(ctx, c.job, c.st, fs)
+	}
+	if sinkErr == nil {
+		sinkErr = ctx.Err()
+	}
+	return total, sinkErr
+}
+
+func (s *Stats) addFile(c chunk) {
+	if c.err != nil {
+		s.Failed++
+	} else {
+		s.Files++
+	}
+	s.Records += c.st.Records
+	s.Events += c.st.Events
+	s.Errors += c.st.Errors
+	s.Bytes += c.st.Bytes
+}
+
+// listAll lists every lister; a lister that fails is reported and skipped.
+func listAll(ctx context.Context, listers []source.Lister, onErr func(error), skip func(source.Lister, source.Object) (bool, error)) ([]*job, int) {
+	var jobs []*job
+	skipped := 0
+	for _, l := range listers {
+		objs, err := l.List(ctx, "")
+		if err != nil {
+			onErr(err)
+		}
+		for _, o := range objs {
+			if skip != nil {
+				done, err := skip(l, o)
+				if err != nil {
+					onErr(err)
+					continue
+				}
+				if done {
+					skipped++
+					continue
+				}
+			}
+			jobs = append(jobs, &job{lister: l, obj: o})
+		}
+	}
+	return jobs, skipped
+}
+
+// logErrors returns an onErr that logs each problem and counts them.
+func logErrors(log *slog.Logger, count *int, mu *sync.Mutex) func(error) {
+	return func(err error) {
+		mu.Lock()
+		*count++
+		mu.Unlock()
+		var re *source.RecordError
+		if errors.As(err, &re) {
+			log.Warn("bad input skipped", "file", re.File, "record", re.Record, "offset", re.Offset, "err", re.Err)
+			return
+		}
+		log.Warn("bad input skipped", "err", err)
+	}
+}

@@ -1,0 +1,220 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigil-sec/vigil/internal/detect"
+	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/source"
+	"github.com/vigil-sec/vigil/internal/store"
+)
+
+// WatchSource is a location polled for new log files.
+type WatchSource struct {
+	Lister   source.Lister
+	Interval time.Duration
+	// Settle skips files modified more recently than this, so a file still
+	// being written is read on a later pass (local folders).
+	Settle time.Duration
+}
+
+// WatchOptions configure a Watcher.
+type WatchOptions struct {
+	Sources      []WatchSource
+	Engine       *detect.Engine
+	Store        store.Store
+	Workers      int
+	MaxFileBytes int64
+	// MaxFilesPerPass bounds the files read in one pass (0: no bound), so a
+	// large backlog is worked off in steps with checkpoints in between.
+	MaxFilesPerPass int
+	Logger          *slog.Logger
+	Registerer      prometheus.Registerer
+	Now             func() time.Time
+}
+
+// Watcher is the long-running stage of "vigil serve": it polls its
+// sources, reads each new file once, runs detection and commits the file's
+// findings together with its checkpoint, so a restart neither skips nor
+// repeats a file.
+type Watcher struct {
+	o    WatchOptions
+	log  *slog.Logger
+	last map[int]time.Time
+
+	mu    sync.Mutex
+	total Stats
+
+	files    *prometheus.CounterVec
+	events   prometheus.Counter
+	errs     prometheus.Counter
+	created  prometheus.Counter
+	duration prometheus.Histogram
+}
+
+// NewWatcher returns a Watcher; call Run to start it.
+func NewWatcher(o WatchOptions) *Watcher {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	w := &Watcher{
+		o: o, log: o.Logger.With("component", "watch"), last: map[int]time.Time{},
+		files: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vigil_source_files_total", Help: "Log files handled by sources, by result (read, skipped, failed).",
+		}, []string{"result"}),
+		events: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_source_events_total", Help: "Events read from log files.",
+		}),
+		errs: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_source_errors_total", Help: "Malformed records and unreadable files reported and skipped.",
+		}),
+		created: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_findings_created_total", Help: "New findings stored (repeats of a finding are not counted).",
+		}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "vigil_source_poll_seconds", Help: "Duration of one pass over the due sources.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 4, 8),
+		}),
+	}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(w.files, w.events, w.errs, w.created, w.duration)
+	}
+	return w
+}
+
+// Run restores detector state, then polls until ctx is done.
+func (w *Watcher) Run(ctx context.Context) error {
+	w.restore(ctx)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		if _, err := w.Poll(ctx, false); err != nil && ctx.Err() == nil {
+			w.log.Error("poll failed; will retry", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// Stats returns the totals since the watcher started.
+func (w *Watcher) Stats() Stats {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.total
+}
+
+// Poll makes one pass over the sources that are due (all of them when
+// force is set) and returns what it did.
+func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
+	start := w.o.Now()
+	var due []source.Lister
+	settle := map[source.Lister]time.Duration{}
+	for i, s := range w.o.Sources {
+		if force || start.Sub(w.last[i]) >= s.Interval {
+			w.last[i] = start
+			due = append(due, s.Lister)
+			settle[s.Lister] = s.Settle
+		}
+	}
+	if len(due) == 0 {
+		return Stats{}, nil
+	}
+	var nerr int
+	var mu sync.Mutex
+	onErr := logErrors(w.log, &nerr, &mu)
+	skip := func(l source.Lister, o source.Object) (bool, error) {
+		if d := settle[l]; d > 0 && !o.ModTime.IsZero() && start.Sub(o.ModTime) < d {
+			return true, nil
+		}
+		return w.o.Store.FileDone(ctx, l.Name(), o.Key, o.Version)
+	}
+	jobs, skipped := listAll(ctx, due, onErr, skip)
+	if n := w.o.MaxFilesPerPass; n > 0 && len(jobs) > n {
+		jobs = jobs[:n]
+	}
+	st, err := process(ctx, jobs, w.o.Workers, w.o.MaxFileBytes, w.o.Engine, onErr, w.commit)
+	st.Skipped = skipped
+	st.Errors = nerr
+	w.account(st, time.Since(start))
+	if err != nil {
+		return st, err
+	}
+	return st, w.saveState(ctx)
+}
+
+func (w *Watcher) commit(ctx context.Context, j *job, st source.Stats, fs []finding.Finding) error {
+	mark := store.FileMark{Source: j.lister.Name(), Key: j.obj.Key, Version: j.obj.Version,
+		Events: int64(st.Events), Errors: int64(st.Errors)}
+	n, err := w.o.Store.CommitFile(ctx, mark, fs)
+	if err != nil {
+		return fmt.Errorf("commit %s: %w", j.obj.URL, err)
+	}
+	w.created.Add(float64(n))
+	if n > 0 {
+		w.log.Info("new findings", "file", j.obj.URL, "new", n, "findings", len(fs))
+	}
+	return nil
+}
+
+func (w *Watcher) account(st Stats, d time.Duration) {
+	w.mu.Lock()
+	w.total.Files += st.Files
+	w.total.Skipped += st.Skipped
+	w.total.Failed += st.Failed
+	w.total.Records += st.Records
+	w.total.Events += st.Events
+	w.total.Errors += st.Errors
+	w.total.Bytes += st.Bytes
+	w.total.Findings += st.Findings
+	w.mu.Unlock()
+	w.files.WithLabelValues("read").Add(float64(st.Files))
+	w.files.WithLabelValues("failed").Add(float64(st.Failed))
+	w.events.Add(float64(st.Events))
+	w.errs.Add(float64(st.Errors))
+	w.duration.Observe(d.Seconds())
+	if st.Files > 0 || st.Failed > 0 {
+		w.log.Info("pass done", "files", st.Files, "failed", st.Failed, "skipped", st.Skipped,
+			"events", st.Events, "errors", st.Errors, "findings", st.Findings, "took", d.Round(time.Millisecond))
+	}
+}
+
+func (w *Watcher) saveState(ctx context.Context) error {
+	snaps, err := w.o.Engine.Snapshots()
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for name, b := range snaps {
+		errs = append(errs, w.o.Store.PutState(ctx, name, b))
+	}
+	return errors.Join(errs...)
+}
+
+func (w *Watcher) restore(ctx context.Context) {
+	for _, name := range w.o.Engine.Detectors() {
+		b, err := w.o.Store.GetState(ctx, name)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err == nil {
+			err = w.o.Engine.Restore(name, b)
+		}
+		if err != nil {
+			w.log.Warn("detector state not restored; starting empty", "detector", name, "err", err)
+		}
+	}
+}
