@@ -37,7 +37,7 @@ func Analyze(ctx context.Context, o AnalyzeOptions) ([]finding.Finding, Stats, e
 		onErr = logErrors(log.With("component", "analyze"), &nerr, &mu)
 	)
 	jobs, _ := listAll(ctx, o.Listers, onErr, nil)
-	sink := func(_ context.Context, _ *job, _ source.Stats, fs []finding.Finding) error {
+	sink := func(_ context.Context, _ *job, _ source.Stats, _ error, fs []finding.Finding) error {
 		for _, f := range fs {
 			if cur, ok := agg[f.ID]; ok {
 				cur.Merge(f)

@@ -54,11 +54,14 @@ type chunk struct {
 	done   bool
 	st     source.Stats
 	err    error // set when the file failed as a whole
+	// readErr is set when the file could not be read to its end (it may
+	// still have yielded records).
+	readErr error
 }
 
 // fileSink receives, per file, the findings made from its events once the
 // file is completely read.
-type fileSink func(ctx context.Context, j *job, st source.Stats, fs []finding.Finding) error
+type fileSink func(ctx context.Context, j *job, st source.Stats, readErr error, fs []finding.Finding) error
 
 // process reads the jobs with `workers` readers and runs every event
 // through eng on the calling goroutine, handing each file's findings to
@@ -123,7 +126,7 @@ func read(ctx context.Context, r *source.Reader, j *job, out chan<- chunk, onErr
 	if err != nil {
 		onErr(err)
 	}
-	c := chunk{job: j, events: buf, done: true, st: st}
+	c := chunk{job: j, events: buf, done: true, st: st, readErr: err}
 	if err != nil && st.Records == 0 {
 		c.err = err
 	}
@@ -152,7 +155,7 @@ func detectLoop(ctx context.Context, chunks <-chan chunk, eng *detect.Engine, si
 		if c.err != nil {
 			continue // nothing read: leave the file for a later pass
 		}
-		sinkErr = sink(ctx, c.job, c.st, fs)
+		sinkErr = sink(ctx, c.job, c.st, c.readErr, fs)
 	}
 	if sinkErr == nil {
 		sinkErr = ctx.Err()

@@ -21,8 +21,9 @@ import (
 type WatchSource struct {
 	Lister   source.Lister
 	Interval time.Duration
-	// Settle skips files modified more recently than this, so a file still
-	// being written is read on a later pass (local folders).
+	// Settle: a file that could not be read to its end (truncated gzip or
+	// JSON) and was modified less than Settle ago is probably still being
+	// written; it is not checkpointed and is read again on a later pass.
 	Settle time.Duration
 }
 
@@ -122,12 +123,10 @@ func (w *Watcher) Stats() Stats {
 func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
 	start := w.o.Now()
 	var due []source.Lister
-	settle := map[source.Lister]time.Duration{}
 	for i, s := range w.o.Sources {
 		if force || start.Sub(w.last[i]) >= s.Interval {
 			w.last[i] = start
 			due = append(due, s.Lister)
-			settle[s.Lister] = s.Settle
 		}
 	}
 	if len(due) == 0 {
@@ -137,9 +136,6 @@ func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
 	var mu sync.Mutex
 	onErr := logErrors(w.log, &nerr, &mu)
 	skip := func(l source.Lister, o source.Object) (bool, error) {
-		if d := settle[l]; d > 0 && !o.ModTime.IsZero() && start.Sub(o.ModTime) < d {
-			return true, nil
-		}
 		return w.o.Store.FileDone(ctx, l.Name(), o.Key, o.Version)
 	}
 	jobs, skipped := listAll(ctx, due, onErr, skip)
@@ -156,7 +152,11 @@ func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
 	return st, w.saveState(ctx)
 }
 
-func (w *Watcher) commit(ctx context.Context, j *job, st source.Stats, fs []finding.Finding) error {
+func (w *Watcher) commit(ctx context.Context, j *job, st source.Stats, readErr error, fs []finding.Finding) error {
+	if readErr != nil && w.settling(j) {
+		w.log.Info("file incomplete and recently modified; will read it again", "file", j.obj.URL)
+		return nil
+	}
 	mark := store.FileMark{Source: j.lister.Name(), Key: j.obj.Key, Version: j.obj.Version,
 		Events: int64(st.Events), Errors: int64(st.Errors)}
 	n, err := w.o.Store.CommitFile(ctx, mark, fs)
@@ -168,6 +168,15 @@ func (w *Watcher) commit(ctx context.Context, j *job, st source.Stats, fs []find
 		w.log.Info("new findings", "file", j.obj.URL, "new", n, "findings", len(fs))
 	}
 	return nil
+}
+
+func (w *Watcher) settling(j *job) bool {
+	for _, s := range w.o.Sources {
+		if s.Lister == j.lister {
+			return s.Settle > 0 && !j.obj.ModTime.IsZero() && w.o.Now().Sub(j.obj.ModTime) < s.Settle
+		}
+	}
+	return false
 }
 
 func (w *Watcher) account(st Stats, d time.Duration) {

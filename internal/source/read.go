@@ -44,6 +44,9 @@ func (r *Reader) Read(rd io.Reader, file string, emit Emit, onErr OnError) (Stat
 	if len(data) == 0 && readErr != nil {
 		return Stats{Errors: 1}, &RecordError{File: file, Record: -1, Err: readErr}
 	}
+	if readErr == nil && len(bytes.TrimSpace(data)) == 0 {
+		return Stats{Bytes: int64(len(data))}, nil // an empty file holds no records
+	}
 	head := data[:min(len(data), 4096)]
 	f, err := Detect(head, file)
 	if err != nil {
@@ -53,7 +56,11 @@ func (r *Reader) Read(rd io.Reader, file string, emit Emit, onErr OnError) (Stat
 	st.Bytes = int64(len(data))
 	if readErr != nil {
 		// The records before the damage were parsed; report the damage.
-		st.Errors++
+		// A parse error here (the last record cut off) is the same
+		// problem, already counted, and the read error says more.
+		if perr == nil {
+			st.Errors++
+		}
 		return st, &RecordError{File: file, Record: -1, Offset: int64(len(data)), Err: readErr}
 	}
 	return st, perr

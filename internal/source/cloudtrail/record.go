@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -37,12 +38,6 @@ type record struct {
 	Resources           []resource      `json:"resources"`
 	ConsoleSession      flexBool        `json:"sessionCredentialFromConsole"`
 	EventCategory       string          `json:"eventCategory"`
-
-	// EventBridge envelope ("AWS API Call via CloudTrail").
-	DetailType string          `json:"detail-type"`
-	Detail     json.RawMessage `json:"detail"`
-	Account    string          `json:"account"`
-	Region     string          `json:"region"`
 }
 
 type userIdentity struct {
@@ -95,31 +90,70 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 // event; detector tests use it to feed real-format records.
 func ParseRecord(raw []byte) (*event.Event, error) { return decodeRecord(raw, pathHint{}) }
 
+// errNotAPICall marks a well-formed record that is not an API call, such
+// as a CloudTrail Insights event; the parser counts and skips it.
+var errNotAPICall = errors.New("not an API call")
+
+// envelope is an EventBridge event around a CloudTrail record ("AWS API
+// Call via CloudTrail", "AWS Console Sign In via CloudTrail", ...). Its
+// resources are ARN strings, unlike a record's, so it has a type of its own.
+type envelope struct {
+	DetailType string          `json:"detail-type"`
+	Detail     json.RawMessage `json:"detail"`
+	Account    string          `json:"account"`
+	Region     string          `json:"region"`
+}
+
+var keyDetailType = []byte(`"detail-type"`)
+
 // decodeRecord turns one CloudTrail record (or an EventBridge envelope
 // around one) into an event. hint supplies the account and region taken
 // from the delivery path, used when the record lacks them.
 func decodeRecord(raw []byte, hint pathHint) (*event.Event, error) {
 	var r record
-	if err := json.UnmarshalNoEscape(raw, &r); err != nil {
-		return nil, fmt.Errorf("decode CloudTrail record: %w", err)
+	if err := decodeInto(raw, &r); err != nil {
+		return nil, err
 	}
-	if r.DetailType != "" && len(r.Detail) > 0 && r.Detail[0] == '{' {
-		outer := r
-		r = record{}
-		if err := json.UnmarshalNoEscape(outer.Detail, &r); err != nil {
-			return nil, fmt.Errorf("decode EventBridge detail: %w", err)
-		}
-		if r.RecipientAccountID == "" {
-			r.RecipientAccountID = outer.Account
-		}
-		if r.AwsRegion == "" {
-			r.AwsRegion = outer.Region
-		}
+	if r.EventType == "AwsCloudTrailInsight" || r.EventCategory == "Insight" {
+		return nil, fmt.Errorf("CloudTrail Insights event: %w", errNotAPICall)
 	}
 	if r.EventName == "" && r.EventSource == "" {
-		return nil, fmt.Errorf("not a CloudTrail record: no eventName or eventSource")
+		return nil, errors.New("not a CloudTrail record: no eventName or eventSource")
 	}
 	return r.normalize(hint)
+}
+
+// decodeInto decodes raw into r, unwrapping an EventBridge envelope. A
+// record cannot hold "detail-type" as a top-level key, so only data that
+// mentions it is tried as an envelope.
+func decodeInto(raw []byte, r *record) error {
+	if bytes.Contains(raw, keyDetailType) {
+		var env envelope
+		if err := json.UnmarshalNoEscape(raw, &env); err != nil {
+			return fmt.Errorf("decode EventBridge envelope: %w", err)
+		}
+		if env.DetailType != "" && isObject(env.Detail) {
+			if err := json.UnmarshalNoEscape(env.Detail, r); err != nil {
+				return fmt.Errorf("decode EventBridge detail: %w", err)
+			}
+			if r.RecipientAccountID == "" {
+				r.RecipientAccountID = env.Account
+			}
+			if r.AwsRegion == "" {
+				r.AwsRegion = env.Region
+			}
+			return nil
+		}
+	}
+	if err := json.UnmarshalNoEscape(raw, r); err != nil {
+		return fmt.Errorf("decode CloudTrail record: %w", err)
+	}
+	return nil
+}
+
+func isObject(m []byte) bool {
+	m = bytes.TrimLeft(m, " \t\r\n")
+	return len(m) > 0 && m[0] == '{'
 }
 
 func (r *record) normalize(hint pathHint) (*event.Event, error) {
@@ -153,11 +187,11 @@ func (r *record) normalize(hint pathHint) (*event.Event, error) {
 		ev.API.Resources = append(ev.API.Resources, event.Resource{ARN: res.ARN, Type: res.Type, AccountID: res.AccountID})
 	}
 	if r.EventTime != "" {
-		t, err := time.Parse(time.RFC3339, r.EventTime)
+		t, err := parseTime(r.EventTime)
 		if err != nil {
 			return nil, fmt.Errorf("eventTime %q: %w", r.EventTime, err)
 		}
-		ev.Time = t.UTC()
+		ev.Time = t
 	}
 	if ip, err := netip.ParseAddr(r.SourceIPAddress); err == nil {
 		ev.SourceIP = ip.Unmap()
@@ -190,20 +224,51 @@ func (u *userIdentity) actor() event.Actor {
 		a.Type = "Unknown"
 	}
 	if sc.Attributes.CreationDate != "" {
-		if t, err := time.Parse(time.RFC3339, sc.Attributes.CreationDate); err == nil {
-			a.SessionCreated = t.UTC()
+		if t, err := parseTime(sc.Attributes.CreationDate); err == nil {
+			a.SessionCreated = t
 		}
 	}
 	return a
 }
 
-// object keeps a raw JSON value only when it is an object or array.
+// object keeps a raw JSON value only when it is an object or array, or a
+// string holding one (as Athena and some exports write it).
 func object(m json.RawMessage) []byte {
 	m = bytes.TrimSpace(m)
+	if len(m) > 1 && m[0] == '"' && (m[1] == '{' || m[1] == '[') {
+		var s string
+		if json.Unmarshal(m, &s) == nil && json.Valid([]byte(s)) {
+			return []byte(s)
+		}
+	}
 	if len(m) == 0 || (m[0] != '{' && m[0] != '[') {
 		return nil
 	}
 	return m
+}
+
+// timeLayouts are the eventTime forms seen in the wild: CloudTrail's
+// RFC 3339 first, then CloudTrail Lake and Athena's SQL timestamps.
+var timeLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999",
+}
+
+// parseTime parses an eventTime in UTC.
+func parseTime(s string) (time.Time, error) {
+	var first error
+	for _, l := range timeLayouts {
+		t, err := time.Parse(l, s)
+		if err == nil {
+			return t.UTC(), nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return time.Time{}, first
 }
 
 func firstNonEmpty(ss ...string) string {

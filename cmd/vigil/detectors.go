@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vigil-sec/vigil/internal/detect"
+	"github.com/vigil-sec/vigil/internal/finding"
+)
+
+func runDetectors(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "show" {
+		return detectorsShow(args[1:])
+	}
+	if len(args) > 0 && args[0] == "list" {
+		args = args[1:]
+	}
+	fs := flag.NewFlagSet("detectors list", flag.ContinueOnError)
+	asJSON := fs.Bool("json", false, "print the definitions as JSON")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	defs := detect.Definitions(detect.Registered())
+	sort.SliceStable(defs, func(i, j int) bool { return defs[i].Severity > defs[j].Severity })
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(defs)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TYPE\tSEVERITY\tDATA SOURCE\tLOGIC")
+	for _, d := range defs {
+		fmt.Fprintf(tw, "%s\t%s %.0f\t%s\t%s\n", d.Type, finding.LevelOf(d.Severity), d.Severity, d.DataSource, d.Logic)
+	}
+	return tw.Flush()
+}
+
+func detectorsShow(args []string) error {
+	fs := flag.NewFlagSet("detectors show", flag.ContinueOnError)
+	types, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(types) == 0 {
+		return usagef("detectors show: give a finding type")
+	}
+	for _, t := range types {
+		def, d, ok := detect.Lookup(detect.Registered(), t)
+		if !ok {
+			return fmt.Errorf("unknown finding type %q (see vigil detectors list)", t)
+		}
+		fmt.Printf("Type:        %s\nSeverity:    %s (%.1f)\nTactic:      %s\nData source: %s\nDetector:    %s\nLogic:       %s\nAggregation: %s\nTitle:       %s\nDescription: %s\n",
+			def.Type, finding.LevelOf(def.Severity), def.Severity, def.Tactic, def.DataSource, d.Name, def.Logic, def.Key, def.Title, def.Description)
+		if len(def.Thresholds) > 0 {
+			var keys []string
+			for k := range def.Thresholds {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			fmt.Println("Thresholds:")
+			for _, k := range keys {
+				fmt.Printf("  %s = %s\n", k, def.Thresholds[k])
+			}
+		}
+		fmt.Println(strings.Repeat("-", 40))
+	}
+	return nil
+}
