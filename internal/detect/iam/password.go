@@ -13,6 +13,7 @@ const TypePasswordPolicyChange = "Stealth:IAMUser/PasswordPolicyChange"
 
 // resPasswordPolicy is the affected-resource key of an account password policy.
 const resPasswordPolicy = "AWS::IAM::AccountPasswordPolicy"
+
 func init() {
 	detect.Register(&detect.Detector{
 		Name:  "iam.password_policy_change",
@@ -47,6 +48,7 @@ func init() {
 		DecodeState: decodePolicy,
 	})
 }
+
 func detectPassword(ctx *detect.Context, ev *event.Event) []finding.Finding {
 	c := ev.API
 	if c == nil || c.EventSource != "iam.amazonaws.com" || c.Failed() {
@@ -85,6 +87,8 @@ func detectPassword(ctx *detect.Context, ev *event.Event) []finding.Finding {
 	f.Service.AdditionalInfo = detect.Info(map[string]any{"weakenedSettings": names, "comparedWith": against})
 	return []finding.Finding{f}
 }
+
+// passwordFinding is the finding for a policy that was weakened or deleted.
 func passwordFinding(ev *event.Event, what string) finding.Finding {
 	f := detect.APICallFinding(TypePasswordPolicyChange, ev, map[string]string{resPasswordPolicy: ev.Account})
 	f.Title = "Password policy for account " + ev.Account + " was " + what + "."

@@ -23,6 +23,7 @@ type passwordPolicy struct {
 // baseline is what a policy is compared with when no earlier policy of the
 // account has been seen (CIS-style recommendations).
 var baseline = passwordPolicy{14, true, true, true, true, 24, 90}
+
 // policyParams are UpdateAccountPasswordPolicy's parameters; an omitted
 // setting takes AWS's default (length 8, nothing required, no reuse
 // prevention, no expiry).
@@ -44,6 +45,7 @@ func (p *policyParams) policy() passwordPolicy {
 	return passwordPolicy{length, bool(p.RequireSymbols), bool(p.RequireNumbers), bool(p.RequireUppercaseCharacters),
 		bool(p.RequireLowercaseCharacters), int(p.PasswordReusePrevention), int(p.MaxPasswordAge)}
 }
+
 // weakened lists the settings of now that are weaker than in prev, as
 // phrases and as setting names.
 func weakened(prev, now passwordPolicy) (changes, names []string) {

@@ -16,12 +16,6 @@ const (
 	TypeBucketPublicAccessGranted    = "Policy:S3/BucketPublicAccessGranted"
 )
 
-// ACL grantee groups, matched case-insensitively inside grantee URIs.
-const (
-	allUsers  = "acs.amazonaws.com/groups/global/allusers"
-	authUsers = "acs.amazonaws.com/groups/global/authenticatedusers"
-)
-
 func init() {
 	detect.Register(&detect.Detector{
 		Name:  "s3.public_access_granted",
@@ -67,20 +61,6 @@ type grantParams struct {
 	} `json:"AccessControlPolicy"`
 }
 
-// perm is the access a grant gives.
-type perm struct{ read, write bool }
-
-func (p *perm) add(permission string) {
-	switch strings.ToUpper(strings.ReplaceAll(permission, "-", "_")) {
-	case "READ", "READ_ACP":
-		p.read = true
-	case "WRITE", "WRITE_ACP":
-		p.write = true
-	case "FULL_CONTROL":
-		p.read, p.write = true, true
-	}
-}
-
 func detectGrant(_ *detect.Context, ev *event.Event) []finding.Finding {
 	var p grantParams
 	if !succeeded(ev, []string{s3Source}, "PutBucketPolicy", "PutBucketAcl", "CreateBucket") || !detect.Params(ev, &p) {
@@ -93,27 +73,7 @@ func detectGrant(_ *detect.Context, ev *event.Event) []finding.Finding {
 		}
 		return nil
 	}
-	var all, auth perm
-	for _, g := range p.ACP.ACL.Grant {
-		uri := strings.ToLower(g.Grantee.URI)
-		switch {
-		case strings.Contains(uri, allUsers):
-			all.add(g.Permission)
-		case strings.Contains(uri, authUsers):
-			auth.add(g.Permission)
-		}
-	}
-	for _, acl := range p.CannedACL {
-		switch strings.ToLower(acl) {
-		case "public-read":
-			all.read = true
-		case "public-read-write":
-			all.read, all.write = true, true
-		case "authenticated-read":
-			auth.read = true
-		}
-	}
-	grantHeaders(ev, &all, &auth)
+	all, auth := aclAccess(ev, &p)
 	var out []finding.Finding
 	if all.read || all.write {
 		out = append(out, grantFinding(TypeBucketAnonymousAccessGranted, ev, p.BucketName, all, false))
@@ -122,29 +82,6 @@ func detectGrant(_ *detect.Context, ev *event.Event) []finding.Finding {
 		out = append(out, grantFinding(TypeBucketPublicAccessGranted, ev, p.BucketName, auth, false))
 	}
 	return out
-}
-
-// grantHeaders adds the groups named in x-amz-grant-<permission> headers
-// ("uri=http://acs.amazonaws.com/groups/global/AllUsers").
-func grantHeaders(ev *event.Event, all, auth *perm) {
-	var params map[string]json.RawMessage
-	detect.Params(ev, &params)
-	for k, v := range params {
-		permission, ok := strings.CutPrefix(strings.ToLower(k), "x-amz-grant-")
-		var vals detect.Strings
-		if !ok || json.Unmarshal(v, &vals) != nil {
-			continue
-		}
-		for _, val := range vals {
-			val = strings.ToLower(val)
-			if strings.Contains(val, allUsers) {
-				all.add(permission)
-			}
-			if strings.Contains(val, authUsers) {
-				auth.add(permission)
-			}
-		}
-	}
 }
 
 func grantFinding(typ string, ev *event.Event, bucket string, p perm, policy bool) finding.Finding {

@@ -89,6 +89,30 @@ type parser struct {
 	onErr  source.OnError
 	st     source.Stats
 	resync resync
+	// wasted counts the bytes scanned for values that turned out damaged.
+	// Damage can make each of many records scan to the end of the file;
+	// past a budget proportional to the file, scans stop at the next
+	// record start, so that a parse stays linear in the file's size.
+	wasted int
+}
+
+// scanData returns the data a scan of the value at j may look at.
+func (p *parser) scanData(j int) []byte {
+	if p.wasted > 2*len(p.data)+1<<20 {
+		if next := p.resync.next(p.data, j+1); next > 0 {
+			return p.data[:next]
+		}
+	}
+	return p.data
+}
+
+// valueEnd is valueEnd within scanData.
+func (p *parser) valueEnd(j int) (int, error) {
+	end, err := valueEnd(p.scanData(j), j)
+	if err != nil {
+		p.wasted += end - j
+	}
+	return end, err
 }
 
 // fail counts a problem with the file as a whole and returns it.
@@ -174,8 +198,9 @@ func (p *parser) run() error {
 // object handles the top-level object at b[i]: a delivery object, whose
 // Records are read, or else a record.
 func (p *parser) object(i int) (int, error) {
-	at, end, err := p.findRecords(i)
+	at, end, err := findRecords(p.scanData(i), i)
 	if err != nil {
+		p.wasted += end - i
 		return p.broken(i, err)
 	}
 	if at < 0 {
@@ -190,9 +215,9 @@ func (p *parser) object(i int) (int, error) {
 
 // findRecords walks the members of the object at b[i]. When one is a
 // "Records" array it returns where the array starts; otherwise it returns
-// -1 and the index just past the object.
-func (p *parser) findRecords(i int) (at, end int, err error) {
-	b := p.data
+// -1 and the index just past the object. On error, end is where the
+// damage was found.
+func findRecords(b []byte, i int) (at, end int, err error) {
 	j := skipSpace(b, i+1)
 	if j < len(b) && b[j] == '}' {
 		return -1, j + 1, nil
@@ -206,7 +231,7 @@ func (p *parser) findRecords(i int) (at, end int, err error) {
 		}
 		kend, err := stringEnd(b, j)
 		if err != nil {
-			return -1, j, err
+			return -1, kend, err
 		}
 		key := b[j:kend]
 		j = skipSpace(b, kend)
@@ -222,7 +247,7 @@ func (p *parser) findRecords(i int) (at, end int, err error) {
 		}
 		vend, err := valueEnd(b, j)
 		if err != nil {
-			return -1, j, err
+			return -1, vend, err
 		}
 		j = skipSpace(b, vend)
 		if j >= len(b) {
@@ -289,7 +314,7 @@ func (p *parser) array(i int) (int, error) {
 		if b[j] == ']' {
 			return j + 1, nil
 		}
-		end, err := valueEnd(b, j)
+		end, err := p.valueEnd(j)
 		if err != nil {
 			if j, err = p.broken(j, err); err != nil {
 				return j, err
@@ -331,6 +356,7 @@ func (p *parser) record(b []byte, off, end int) int {
 			return end
 		}
 		p.bad(off, err)
+		p.wasted += end - off
 		if next := p.resync.next(b, off+1); next >= 0 && next < end {
 			return next
 		}

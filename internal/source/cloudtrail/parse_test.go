@@ -231,3 +231,27 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+// TestParseManyDamagedRecords parses files of a megabyte or so where every
+// record is damaged in a way that makes a naive scanner run to the end of
+// the file for each one. The parse must report each record and stay
+// linear (this test takes milliseconds; a quadratic parser takes seconds).
+func TestParseManyDamagedRecords(t *testing.T) {
+	pad := strings.Repeat("p", 80)
+	tests := []struct {
+		name    string
+		data    string
+		records int
+	}{
+		{"unclosed records", `{"Records":[` + strings.Repeat(`{"eventVersion":"1.08","eventName":"x","pad":"`+pad+`",`, 10000), 9999},
+		{"unclosed lines", strings.Repeat(`{"eventVersion":"1.08","eventName":"x","pad":"`+pad+"\",\n", 10000), 9999},
+		{"unterminated strings", `{"Records":[` + strings.Repeat(`{"eventVersion":"1.08","eventName":"x\",`, 20000), 19999},
+	}
+	for _, tt := range tests {
+		got, _ := parse(tt.data, "f.json")
+		// Each record is reported but the last, which is the truncation.
+		if got.Stats.Records != tt.records || len(got.Errs) != tt.records || got.Stats.Errors != tt.records+1 || !strings.Contains(got.ErrMsg, "truncated") {
+			t.Errorf("Parse(%s) = %+v, %d errors, %.100s; want %d records reported and a truncation", tt.name, got.Stats, len(got.Errs), got.ErrMsg, tt.records)
+		}
+	}
+}

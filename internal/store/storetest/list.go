@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	gocmp "github.com/google/go-cmp/cmp"
-
 	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/store"
 )
@@ -121,7 +119,7 @@ func testListFilters(t *testing.T, s store.Store) {
 	for _, q := range tests {
 		q.Limit = 1000
 		got, next := list(t, s, q)
-		if d := gocmp.Diff(expect(fs, q), ids(got)); d != "" {
+		if d := diff(expect(fs, q), ids(got)); d != "" {
 			t.Errorf("ListFindings(%+v) ids mismatch (-want +got):\n%s", q, d)
 		}
 		if next != "" {
@@ -150,7 +148,7 @@ func testListSorts(t *testing.T, s store.Store) {
 	fs := listFixture(t, s)
 	for _, q := range sorts() {
 		got, _ := list(t, s, q)
-		if d := gocmp.Diff(expect(fs, q), ids(got)); d != "" {
+		if d := diff(expect(fs, q), ids(got)); d != "" {
 			t.Errorf("ListFindings(%+v) order mismatch (-want +got):\n%s", q, d)
 		}
 	}
@@ -163,7 +161,7 @@ func testListPaging(t *testing.T, s store.Store) {
 			for _, filter := range []finding.Query{{}, {Archived: ptr(false), MinSeverity: 5}} {
 				pq := q
 				pq.Limit, pq.Archived, pq.MinSeverity = limit, filter.Archived, filter.MinSeverity
-				if d := gocmp.Diff(expect(fs, pq), pageAll(t, s, pq)); d != "" {
+				if d := diff(expect(fs, pq), pageAll(t, s, pq)); d != "" {
 					t.Errorf("paging ListFindings(%+v) mismatch (-want +got):\n%s", pq, d)
 				}
 			}
@@ -205,8 +203,8 @@ func testListLimits(t *testing.T, s store.Store) {
 		want     int
 		wantNext bool
 	}{
-		{finding.Query{}, 50, true},              // default limit
-		{finding.Query{Limit: 7}, 7, true},       //
+		{finding.Query{}, 50, true}, // default limit
+		{finding.Query{Limit: 7}, 7, true},
 		{finding.Query{Limit: 5000}, 1000, true}, // capped
 		{finding.Query{Limit: 1005}, 1000, true},
 		{finding.Query{Limit: 1000, MinSeverity: 1}, 1000, true},

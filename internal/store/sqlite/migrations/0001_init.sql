@@ -21,8 +21,8 @@ CREATE INDEX findings_severity   ON findings (severity, id);
 CREATE INDEX findings_type       ON findings (type, id);
 CREATE INDEX findings_count      ON findings (count, id);
 -- The console's usual view: current findings of one account, newest first.
-CREATE INDEX findings_account    ON findings (account_id, archived, updated_at);
-CREATE INDEX findings_region     ON findings (region, updated_at);
+CREATE INDEX findings_account    ON findings (account_id, archived, updated_at, id);
+CREATE INDEX findings_region     ON findings (region, updated_at, id);
 
 CREATE TABLE source_files (
     source  TEXT    NOT NULL,
