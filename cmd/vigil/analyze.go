@@ -91,17 +91,10 @@ func runAnalyze(ctx context.Context, args []string) error {
 		printSummary(os.Stderr, st, len(fsOut), time.Since(start), cpuTime()-cpu0)
 	}
 	if st.Errors > 0 || st.Failed > 0 {
-		return statusError{code: exitError, msg: fmt.Sprintf("%s could not be read completely (%s reported above)",
-			plural(st.Failed+boolInt(st.Errors > st.Failed), "input"), plural(st.Errors, "problem"))}
+		return statusError{code: exitError, msg: fmt.Sprintf("input not read completely: %s (see the warnings above); the rest was analysed",
+			plural(st.Errors, "problem"))}
 	}
 	return nil
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 func printJSONLines(w io.Writer, fs []finding.Finding) error {

@@ -210,7 +210,7 @@ func logErrors(log *slog.Logger, count *int, mu *sync.Mutex) func(error) {
 		mu.Unlock()
 		var re *source.RecordError
 		if errors.As(err, &re) {
-			log.Warn("bad input skipped", "file", re.File, "record", re.Record, "offset", re.Offset, "err", re.Err)
+			log.Warn("bad input skipped", "file", re.File, "err", re.Error())
 			return
 		}
 		log.Warn("bad input skipped", "err", err)

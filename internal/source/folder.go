@@ -58,7 +58,9 @@ func (f *folder) List(ctx context.Context, after string) ([]Object, error) {
 		objs []Object
 		errs []error
 	)
-	err = filepath.WalkDir(f.root, func(path string, d fs.DirEntry, err error) error {
+	// The trailing separator makes the walk follow a root that is a link.
+	walkRoot := f.root + string(filepath.Separator)
+	err = filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func (f *folder) List(ctx context.Context, after string) ([]Object, error) {
 			errs = append(errs, err) // an unreadable folder: its entries are skipped
 			return nil
 		}
-		if path == f.root {
+		if path == walkRoot {
 			return nil
 		}
 		rel, err := filepath.Rel(f.root, path)
@@ -131,10 +133,15 @@ func (f *folder) Open(_ context.Context, o Object) (io.ReadCloser, error) {
 }
 
 // skipName reports whether a file or folder of this name is not a log:
-// hidden names (".name", including macOS "._" files) and the folders of
-// CloudTrail digest files, which hold hashes, not events.
+// hidden names (".name", including macOS "._" files), the folders of
+// CloudTrail digest files, which hold hashes, not events, and manifest
+// files (manifest.json and manifest.checksum of S3 Inventory reports and of
+// "vigil simulate"), which describe logs rather than hold them.
 func skipName(name string, dir bool) bool {
-	return strings.HasPrefix(name, ".") || (dir && name == "CloudTrail-Digest")
+	if dir {
+		return strings.HasPrefix(name, ".") || name == "CloudTrail-Digest"
+	}
+	return strings.HasPrefix(name, ".") || name == "manifest.json" || name == "manifest.checksum"
 }
 
 // skipKey applies skipName to each segment of an object key relative to

@@ -301,3 +301,27 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestFolderRootIsALink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	writeTree(t, real, awsTree)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skipf("no symlinks: %v", err)
+	}
+	l := source.NewFolder(link)
+	objs, err := l.List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantKeys, keys(objs)); diff != "" {
+		t.Fatalf("List(link) keys mismatch (-want +got):\n%s", diff)
+	}
+	if objs[0].URL != filepath.Join(link, wantKeys[0]) {
+		t.Errorf("URL = %q, want it under the link %s", objs[0].URL, link)
+	}
+	if diff := cmp.Diff(wantEvents, readAll(t, l, objs)); diff != "" {
+		t.Errorf("events mismatch (-want +got):\n%s", diff)
+	}
+}

@@ -27,8 +27,8 @@ type S3Options struct {
 	// "http://127.0.0.1:7070"; empty means AWS.
 	Endpoint string
 	// Region of the bucket. Empty takes the SDK's (AWS_REGION, the
-	// profile's), else us-east-1; on AWS a bucket found in another region
-	// is then read from there.
+	// profile's), else us-east-1. A bucket the server says is in another
+	// region (AWS's 301 with x-amz-bucket-region) is read from there.
 	Region string
 	// PathStyle addresses buckets as endpoint/bucket rather than
 	// bucket.endpoint; most S3-compatible servers need it.
@@ -58,7 +58,10 @@ func NewS3(ctx context.Context, url string, opts S3Options) (Lister, error) {
 	if opts.Profile != "" {
 		load = append(load, config.WithSharedConfigProfile(opts.Profile))
 	}
-	if opts.AccessKeyID != "" || opts.SecretAccessKey != "" {
+	if (opts.AccessKeyID == "") != (opts.SecretAccessKey == "") {
+		return nil, fmt.Errorf("s3://%s: set both the access key id and the secret access key, or neither", bucket)
+	}
+	if opts.AccessKeyID != "" {
 		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(
 			opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
 	}
@@ -112,7 +115,7 @@ func (s *s3Lister) s3Client() *s3.Client {
 // whether it did, so the call can be retried.
 func (s *s3Lister) moved(err error) bool {
 	var re *awshttp.ResponseError
-	if s.opts.Endpoint != "" || !errors.As(err, &re) || re.Response == nil {
+	if !errors.As(err, &re) || re.Response == nil {
 		return false
 	}
 	region := re.Response.Header.Get("X-Amz-Bucket-Region")

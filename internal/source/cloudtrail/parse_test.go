@@ -41,7 +41,9 @@ func parse(data, file string) (result, []*event.Event) {
 	return r, evs
 }
 
-func named(name string, over ...string) string { return rec(append([]string{"eventName", `"` + name + `"`}, over...)...) }
+func named(name string, over ...string) string {
+	return rec(append([]string{"eventName", `"` + name + `"`}, over...)...)
+}
 
 // at returns "record n @offset" for the first occurrence of mark in data.
 func at(n int, data, mark string) string {
@@ -125,7 +127,9 @@ func TestParseDamage(t *testing.T) {
 		{"stray bytes between records", func(string) string { return `{"Records":[` + a + ` xx ,` + c + `]}` }, "", func(d string) []string {
 			return []string{at(-1, d, "xx")}
 		}, []string{"A", "C"}, 2},
-		{"two bad records", func(string) string { return `{"Records":[` + a + `,{"eventVersion":"x,` + b + `,{"eventVersion":5},` + c + `]}` }, "", func(d string) []string {
+		{"two bad records", func(string) string {
+			return `{"Records":[` + a + `,{"eventVersion":"x,` + b + `,{"eventVersion":5},` + c + `]}`
+		}, "", func(d string) []string {
 			return []string{at(1, d, `{"eventVersion":"x,`), at(3, d, `{"eventVersion":5}`)}
 		}, []string{"A", "B", "C"}, 5},
 		{"bad last record", func(string) string { return `{"Records":[` + a + `,{"eventVersion":"1.08","eventName":"B"]}` }, "", func(d string) []string {

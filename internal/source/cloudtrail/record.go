@@ -33,7 +33,7 @@ type record struct {
 	EventID             string          `json:"eventID"`
 	ReadOnly            flexBool        `json:"readOnly"`
 	EventType           string          `json:"eventType"`
-	ManagementEvent     *flexBool       `json:"managementEvent"`
+	ManagementEvent     flexBool        `json:"managementEvent"`
 	RecipientAccountID  string          `json:"recipientAccountId"`
 	Resources           []resource      `json:"resources"`
 	ConsoleSession      flexBool        `json:"sessionCredentialFromConsole"`
@@ -77,13 +77,21 @@ type resource struct {
 	AccountID string `json:"accountId"`
 }
 
-// flexBool accepts true/false, "true"/"false" and null.
-type flexBool bool
+// flexBool is a boolean that some logs write as a string: it accepts
+// true/false, "true"/"false" (any case) and null. It is decoded as any,
+// which needs no allocation for these values (an UnmarshalJSON method
+// costs a copy of the bytes each time).
+type flexBool = any
 
-func (b *flexBool) UnmarshalJSON(data []byte) error {
-	s := strings.Trim(string(data), `"`)
-	*b = flexBool(strings.EqualFold(s, "true"))
-	return nil
+// isTrue reports whether a flexBool is true.
+func isTrue(v flexBool) bool {
+	switch v := v.(type) {
+	case bool:
+		return v
+	case string:
+		return strings.EqualFold(v, "true")
+	}
+	return false
 }
 
 // ParseRecord turns one CloudTrail record (or EventBridge envelope) into an
@@ -104,12 +112,20 @@ type envelope struct {
 	Region     string          `json:"region"`
 }
 
-var keyDetailType = []byte(`"detail-type"`)
+var (
+	keyDetailType = []byte(`"detail-type"`)
+	recordStart   = []byte(`{"eventVersion"`)
+)
 
 // decodeRecord turns one CloudTrail record (or an EventBridge envelope
 // around one) into an event. hint supplies the account and region taken
 // from the delivery path, used when the record lacks them.
+//
+// The event owns a copy of raw, its Raw: the decoded strings refer to it
+// (one allocation instead of one per field), and none to raw, which the
+// caller may reuse.
 func decodeRecord(raw []byte, hint pathHint) (*event.Event, error) {
+	raw = bytes.Clone(raw)
 	var r record
 	if err := decodeInto(raw, &r); err != nil {
 		return nil, err
@@ -120,20 +136,26 @@ func decodeRecord(raw []byte, hint pathHint) (*event.Event, error) {
 	if r.EventName == "" && r.EventSource == "" {
 		return nil, errors.New("not a CloudTrail record: no eventName or eventSource")
 	}
-	return r.normalize(hint)
+	ev, err := r.normalize(hint)
+	if err != nil {
+		return nil, err
+	}
+	ev.Raw = raw
+	return ev, nil
 }
 
 // decodeInto decodes raw into r, unwrapping an EventBridge envelope. A
 // record cannot hold "detail-type" as a top-level key, so only data that
-// mentions it is tried as an envelope.
+// mentions it, and does not start as CloudTrail records do, is tried as an
+// envelope. The strings of r refer to raw.
 func decodeInto(raw []byte, r *record) error {
-	if bytes.Contains(raw, keyDetailType) {
+	if !bytes.HasPrefix(raw, recordStart) && bytes.Contains(raw, keyDetailType) {
 		var env envelope
 		if err := json.UnmarshalNoEscape(raw, &env); err != nil {
 			return fmt.Errorf("decode EventBridge envelope: %w", err)
 		}
 		if env.DetailType != "" && isObject(env.Detail) {
-			if err := json.UnmarshalNoEscape(env.Detail, r); err != nil {
+			if err := json.UnmarshalNoEscape(env.Detail, r, json.DecodeNoCopyString()); err != nil {
 				return fmt.Errorf("decode EventBridge detail: %w", err)
 			}
 			if r.RecipientAccountID == "" {
@@ -145,7 +167,7 @@ func decodeInto(raw []byte, r *record) error {
 			return nil
 		}
 	}
-	if err := json.UnmarshalNoEscape(raw, r); err != nil {
+	if err := json.UnmarshalNoEscape(raw, r, json.DecodeNoCopyString()); err != nil {
 		return fmt.Errorf("decode CloudTrail record: %w", err)
 	}
 	return nil
@@ -157,28 +179,35 @@ func isObject(m []byte) bool {
 }
 
 func (r *record) normalize(hint pathHint) (*event.Event, error) {
-	ev := &event.Event{
+	// The event and its API call are allocated together.
+	both := &struct {
+		ev  event.Event
+		api event.APICall
+	}{}
+	ev := &both.ev
+	*ev = event.Event{
 		Kind:      event.KindAPICall,
 		Source:    "cloudtrail",
 		Account:   firstNonEmpty(r.RecipientAccountID, hint.account, r.UserIdentity.AccountID),
 		Region:    firstNonEmpty(r.AwsRegion, hint.region),
 		UserAgent: r.UserAgent,
 		Actor:     r.UserIdentity.actor(),
-		API: &event.APICall{
-			EventID:            r.EventID,
-			EventType:          r.EventType,
-			EventSource:        r.EventSource,
-			Name:               r.EventName,
-			ErrorCode:          r.ErrorCode,
-			ErrorMsg:           r.ErrorMessage,
-			ReadOnly:           bool(r.ReadOnly),
-			Management:         r.ManagementEvent == nil || bool(*r.ManagementEvent),
-			RecipientAccountID: r.RecipientAccountID,
-			RequestParameters:  object(r.RequestParameters),
-			ResponseElements:   object(r.ResponseElements),
-			AdditionalData:     object(r.AdditionalEventData),
-			ConsoleSession:     bool(r.ConsoleSession),
-		},
+		API:       &both.api,
+	}
+	*ev.API = event.APICall{
+		EventID:            r.EventID,
+		EventType:          r.EventType,
+		EventSource:        r.EventSource,
+		Name:               r.EventName,
+		ErrorCode:          r.ErrorCode,
+		ErrorMsg:           r.ErrorMessage,
+		ReadOnly:           isTrue(r.ReadOnly),
+		Management:         r.ManagementEvent == nil || isTrue(r.ManagementEvent),
+		RecipientAccountID: r.RecipientAccountID,
+		RequestParameters:  object(r.RequestParameters),
+		ResponseElements:   object(r.ResponseElements),
+		AdditionalData:     object(r.AdditionalEventData),
+		ConsoleSession:     isTrue(r.ConsoleSession),
 	}
 	if r.ManagementEvent == nil && strings.EqualFold(r.EventCategory, "Data") {
 		ev.API.Management = false
@@ -214,10 +243,10 @@ func (u *userIdentity) actor() event.Actor {
 		SessionIssuerType:     sc.SessionIssuer.Type,
 		SessionIssuerUserName: sc.SessionIssuer.UserName,
 		SessionIssuerARN:      sc.SessionIssuer.Arn,
-		MFAAuthenticated:      bool(sc.Attributes.MfaAuthenticated),
+		MFAAuthenticated:      isTrue(sc.Attributes.MfaAuthenticated),
 		EC2RoleDelivery:       sc.EC2RoleDelivery,
 		SourceIdentity:        sc.SourceIdentity,
-		AssumedRoot:           bool(u.AssumedRoot),
+		AssumedRoot:           isTrue(u.AssumedRoot),
 		IdentityStoreUserID:   u.OnBehalfOf.UserID,
 	}
 	if a.Type == "" {

@@ -306,6 +306,7 @@ func TestParseRecord(t *testing.T) {
 			}
 			want := baseEvent()
 			tt.want(want)
+			want.Raw = []byte(tt.raw) // the record, as read
 			if diff := cmp.Diff(want, got, cmpEvent); diff != "" {
 				t.Errorf("ParseRecord(%.200s) mismatch (-want +got):\n%.2000s", tt.raw, diff)
 			}

@@ -88,6 +88,11 @@ type Server struct {
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	bin := Binary()
+	if p := os.Getenv(EnvBinary); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("%s=%s: %v", EnvBinary, p, err) // asked for, so not skipped
+		}
+	}
 	if bin == "" {
 		t.Skipf("versitygw not found (set %s, put it on PATH or in ~/go/bin): install with %s", EnvBinary, Install)
 	}
