@@ -184,3 +184,21 @@ func TestAnalyzeBadInputIsReportedAndSkipped(t *testing.T) {
 		t.Fatalf("findings = %v, want the root usage of good.json", typeAccounts(fs))
 	}
 }
+
+func TestConfigCheckExample(t *testing.T) {
+	cmd := exec.Command(vigilBin, "config", "check", "--print", "../../examples/vigil.yaml")
+	cmd.Env = append(os.Environ(), "VIGIL_EXAMPLE_S3_SECRET=s3cr3t-value")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("config check: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "s3cr3t-value") || !strings.Contains(string(out), "<redacted>") {
+		t.Errorf("printed config does not redact the secret:\n%s", out)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("listen: 127.0.0.1:8080\nsourcs: []\n"), 0o644)
+	_, errOut, code := vigil(t, "config", "check", bad)
+	if code == 0 || !strings.Contains(errOut, "sourcs") {
+		t.Errorf("config check of an unknown key: exit %d, stderr %q; want an error naming it", code, errOut)
+	}
+}
