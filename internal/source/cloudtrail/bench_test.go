@@ -2,6 +2,7 @@ package cloudtrail_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"testing"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -43,4 +44,40 @@ func BenchmarkParse(b *testing.B) {
 		}
 		b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 	})
+}
+
+// stdRecord is the CloudTrail record as a typical Go tool decodes it with
+// encoding/json v1: concrete structs for the fields detection needs, raw
+// messages for the free-form parts.
+type stdRecord struct {
+	EventVersion string `json:"eventVersion"`
+	UserIdentity struct {
+		Type, PrincipalID, Arn, AccountID, AccessKeyID, UserName, InvokedBy string
+		SessionContext                                                      struct {
+			SessionIssuer struct{ Type, PrincipalID, Arn, AccountID, UserName string }
+			Attributes    struct{ CreationDate, MfaAuthenticated string }
+		}
+	} `json:"userIdentity"`
+	EventTime, EventSource, EventName, AwsRegion, SourceIPAddress, UserAgent string
+	ErrorCode, ErrorMessage                                                  string
+	RequestParameters, ResponseElements                                      json.RawMessage
+	EventID, EventType, RecipientAccountID                                   string
+	ReadOnly, ManagementEvent                                                bool
+	Resources                                                                []struct{ ARN, Type, AccountID string }
+}
+
+// BenchmarkPeerEncodingJSON decodes the same file with encoding/json v1,
+// the peer the issue names: the same run shows both figures.
+func BenchmarkPeerEncodingJSON(b *testing.B) {
+	data := genDelivery(1000)
+	b.SetBytes(int64(len(data)))
+	var n int
+	for b.Loop() {
+		var f struct{ Records []stdRecord }
+		if err := json.Unmarshal(data, &f); err != nil {
+			b.Fatal(err)
+		}
+		n += len(f.Records)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "events/s")
 }
