@@ -155,6 +155,17 @@ func findingsSample(ctx context.Context, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	detectorID := detect.DefaultDetectorID
+	if !*noStore {
+		if err := os.MkdirAll(*dataDir, 0o700); err != nil {
+			return fmt.Errorf("data dir: %w", err)
+		}
+		id, err := ensureDetectorID(&config.Config{DataDir: *dataDir})
+		if err != nil {
+			return err
+		}
+		detectorID = id
+	}
 	dets := detect.Registered()
 	var samples []finding.Finding
 	now := time.Now()
@@ -163,7 +174,7 @@ func findingsSample(ctx context.Context, args []string) error {
 			continue
 		}
 		_, d, _ := detect.Lookup(dets, def.Type)
-		samples = append(samples, detect.SampleFinding(d, def, *account, *region, detect.DefaultDetectorID, now))
+		samples = append(samples, detect.SampleFinding(d, def, *account, *region, detectorID, now))
 	}
 	if !*noStore {
 		db, err := openStore(ctx, *dataDir)
