@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -32,6 +33,10 @@ func (s Secret) String() string {
 	return "<redacted>"
 }
 
+// GoString redacts the secret from %#v, which would otherwise print the
+// struct's fields.
+func (s Secret) GoString() string { return strconv.Quote(s.String()) }
+
 // MarshalYAML redacts the secret.
 func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 
@@ -43,6 +48,13 @@ func (s *Secret) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
 		*s = NewSecret(n.Value)
 		return nil
+	}
+	if n.Kind == yaml.MappingNode { // n.Decode does not reject unknown keys
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i].Value; k != "env" && k != "file" {
+				return fmt.Errorf("line %d: secret: unknown key %q (want env or file)", n.Content[i].Line, k)
+			}
+		}
 	}
 	var ref struct {
 		Env  string `yaml:"env"`

@@ -197,10 +197,10 @@ func occurrence(first, last, updated time.Time, title, api string) finding.Findi
 
 // mergeView is what Merge decides, in comparable form.
 type mergeView struct {
-	Count                                 int
-	First, Last, Created, Updated         time.Time
-	Title, API, Feedback                  string
-	Archived                              bool
+	Count                         int
+	First, Last, Created, Updated time.Time
+	Title, API, Feedback          string
+	Archived                      bool
 }
 
 func view(f finding.Finding) mergeView {
@@ -222,10 +222,14 @@ func TestMerge(t *testing.T) {
 		newer  func() finding.Finding
 		want   mergeView
 	}{{
-		name:   "newer occurrence: counts add, details overwritten, last seen moves",
-		stored: func() finding.Finding { f := occurrence(t0, t1, t1, "old", "ListBuckets"); f.Service.Count = 3; return f },
-		newer:  func() finding.Finding { f := occurrence(t2, t3, t3, "new", "GetObject"); f.Service.Count = 2; return f },
-		want:   mergeView{Count: 5, First: t0, Last: t3, Created: t1, Updated: t3, Title: "new", API: "GetObject"},
+		name: "newer occurrence: counts add, details overwritten, last seen moves",
+		stored: func() finding.Finding {
+			f := occurrence(t0, t1, t1, "old", "ListBuckets")
+			f.Service.Count = 3
+			return f
+		},
+		newer: func() finding.Finding { f := occurrence(t2, t3, t3, "new", "GetObject"); f.Service.Count = 2; return f },
+		want:  mergeView{Count: 5, First: t0, Last: t3, Created: t1, Updated: t3, Title: "new", API: "GetObject"},
 	}, {
 		name:   "count 0 in the newer occurrence counts as 1",
 		stored: func() finding.Finding { return occurrence(t0, t1, t1, "old", "ListBuckets") },
