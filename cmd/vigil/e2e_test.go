@@ -42,7 +42,14 @@ func TestMain(m *testing.M) {
 // vigil runs the binary and returns stdout, stderr and the exit status.
 func vigil(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return vigilEnv(t, nil, args...)
+}
+
+// vigilEnv runs the binary with extra environment variables.
+func vigilEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(vigilBin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,23 +10,6 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/testutil/versitygw"
 )
-
-// vigilEnv runs the binary with extra environment variables.
-func vigilEnv(t *testing.T, env []string, args ...string) (string, string, int) {
-	t.Helper()
-	cmd := exec.Command(vigilBin, args...)
-	cmd.Env = append(os.Environ(), env...)
-	var stdout, stderr strings.Builder
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("vigil %v: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
-}
 
 // uploadTree puts every file under dir into the bucket, keyed by its path
 // relative to dir, and returns the keys.
