@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/vigil-sec/vigil/internal/config"
 	"github.com/vigil-sec/vigil/internal/detect"
 	_ "github.com/vigil-sec/vigil/internal/detect/all" // built-in detectors
 	"github.com/vigil-sec/vigil/internal/finding"
@@ -30,6 +31,7 @@ func runAnalyze(ctx context.Context, args []string) error {
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel file readers")
 	minSev := fs.String("severity", "", "only print findings of this severity or higher: low, medium, high, critical")
 	quiet := fs.Bool("quiet", false, "do not print the summary on stderr")
+	maxBytes := fs.Int64("max-file-bytes", config.DefaultMaxFileBytes, "largest decompressed size of one log file; the rest of a larger one is reported and skipped")
 	var lf logFlags
 	var s3f s3Flags
 	lf.register(fs)
@@ -67,7 +69,7 @@ func runAnalyze(ctx context.Context, args []string) error {
 	cpu0 := cpuTime()
 	stopProgress := progress(*quiet, eng)
 	fsOut, st, err := pipeline.Analyze(ctx, pipeline.AnalyzeOptions{
-		Listers: listers, Engine: eng, Workers: *workers, Logger: log,
+		Listers: listers, Engine: eng, Workers: *workers, Logger: log, MaxFileBytes: *maxBytes,
 	})
 	stopProgress()
 	if err != nil {

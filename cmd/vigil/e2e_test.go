@@ -209,3 +209,30 @@ func TestConfigCheckExample(t *testing.T) {
 		t.Errorf("config check of an unknown key: exit %d, stderr %q; want an error naming it", code, errOut)
 	}
 }
+
+// TestAnalyzeGzipBombIsBounded reads a small gzip file that expands far
+// beyond --max-file-bytes: the records before the bound are analysed, the
+// rest is reported, and memory stays bounded.
+func TestAnalyzeGzipBombIsBounded(t *testing.T) {
+	rec := `{"eventVersion":"1.08","userIdentity":{"type":"Root","principalId":"111122223333","arn":"arn:aws:iam::111122223333:root","accountId":"111122223333","accessKeyId":"AKIAIOSFODNN7EXAMPLE"},"eventTime":"2025-01-02T03:04:05Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7","recipientAccountId":"111122223333"}`
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestCompression)
+	zw.Write([]byte(`{"Records":[` + rec))
+	for range 200000 { // ~64 MB of records
+		zw.Write([]byte("," + rec))
+	}
+	zw.Write([]byte("]}"))
+	zw.Close()
+	path := filepath.Join(t.TempDir(), "bomb.json.gz")
+	if err := os.WriteFile(path, gz.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := vigil(t, "analyze", "--json", "--max-file-bytes", "1048576", path)
+	if code != 1 || !strings.Contains(errOut, "larger than 1048576 bytes") {
+		t.Errorf("exit %d, stderr %q; want 1 and the size bound reported", code, errOut)
+	}
+	fs := decodeFindings(t, out)
+	if len(fs) != 1 || fs[0].Service.Count < 1000 || fs[0].Service.Count > 4000 {
+		t.Errorf("findings %v; want one root-usage finding counting the ~3,000 records within the first MiB", typeAccounts(fs))
+	}
+}

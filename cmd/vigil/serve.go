@@ -130,6 +130,7 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	}
 	w := pipeline.NewWatcher(pipeline.WatchOptions{
 		Sources: sources, Engine: eng, Store: db, Logger: log, Registerer: reg, MaxFilesPerPass: sf.maxFiles,
+		MaxFileBytes: cfg.Input.MaxFileBytes,
 	})
 	if sf.once {
 		st, err := w.Poll(ctx, true)

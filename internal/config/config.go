@@ -28,7 +28,15 @@ type Config struct {
 	Log        Log      `yaml:"log"`
 	S3         S3       `yaml:"s3"`
 	Sources    []Source `yaml:"sources"`
+	Input      Input    `yaml:"input"`
 	Detection  Detect   `yaml:"detection"`
+}
+
+// Input bounds what reading one log file may cost.
+type Input struct {
+	// MaxFileBytes is the largest decompressed size of one log file; the
+	// rest of a larger file is reported and not read (0: 256 MiB).
+	MaxFileBytes int64 `yaml:"max_file_bytes"`
 }
 
 // Log configures logging.
@@ -67,6 +75,7 @@ const (
 	DefaultListen       = "127.0.0.1:8080"
 	DefaultPollInterval = 30 * time.Second
 	DefaultStateLimit   = 100000
+	DefaultMaxFileBytes = 256 << 20
 )
 
 // Default returns the configuration used without a file.
@@ -116,6 +125,9 @@ func (c *Config) fill() {
 	if c.S3.Region == "" {
 		c.S3.Region = "us-east-1"
 	}
+	if c.Input.MaxFileBytes == 0 {
+		c.Input.MaxFileBytes = DefaultMaxFileBytes
+	}
 	if c.Detection.StateLimit == 0 {
 		c.Detection.StateLimit = DefaultStateLimit
 	}
@@ -150,6 +162,9 @@ func (c *Config) Validate() error {
 		if s.PollInterval < time.Second {
 			errs = append(errs, fmt.Errorf("sources[%d].poll_interval: %v is below 1s", i, s.PollInterval))
 		}
+	}
+	if c.Input.MaxFileBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("input.max_file_bytes: %d is below 1 KiB", c.Input.MaxFileBytes))
 	}
 	if c.Detection.StateLimit < 0 {
 		errs = append(errs, errors.New("detection.state_limit: negative"))

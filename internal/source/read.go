@@ -11,10 +11,11 @@ import (
 	"github.com/klauspost/compress/gzip"
 )
 
-// DefaultMaxFileBytes bounds the decompressed size of one log file.
-// AWS delivery files are far smaller; a larger file is read up to the
-// bound, its complete records are kept, and the rest is reported.
-const DefaultMaxFileBytes = 1 << 30
+// DefaultMaxFileBytes bounds the decompressed size of one log file (and so
+// what a gzip bomb can cost). AWS delivery files are far smaller; a larger
+// file is read up to the bound, its complete records are kept, and the
+// rest is reported.
+const DefaultMaxFileBytes = 256 << 20
 
 // Reader decompresses and parses log files one at a time, reusing its
 // buffers, so memory depends on the largest file, not on how many are read.
