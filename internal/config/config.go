@@ -102,6 +102,9 @@ func Parse(b []byte, name string) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) { // an empty file is an empty config
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := dec.Decode(new(yaml.Node)); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: more than one YAML document; vigil.yaml is one document", name)
+	}
 	c.fill()
 	if err := c.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)

@@ -22,6 +22,7 @@ func TestDefault(t *testing.T) {
 		Listen:    config.DefaultListen,
 		Log:       config.Log{Level: "info", Format: "text"},
 		S3:        config.S3{Region: "us-east-1"},
+		Input:     config.Input{MaxFileBytes: config.DefaultMaxFileBytes},
 		Detection: config.Detect{StateLimit: config.DefaultStateLimit},
 	}
 	got := config.Default()
@@ -64,6 +65,8 @@ sources:
   - url: /var/log/cloudtrail
     poll_interval: 1m30s
   - url: s3://trail-bucket/AWSLogs/
+input:
+  max_file_bytes: 1048576
 detection:
   state_limit: 5000
   disabled:
@@ -94,6 +97,7 @@ func TestParseFull(t *testing.T) {
 			{URL: "/var/log/cloudtrail", PollInterval: 90 * time.Second},
 			{URL: "s3://trail-bucket/AWSLogs/", PollInterval: config.DefaultPollInterval},
 		},
+		Input:     config.Input{MaxFileBytes: 1 << 20},
 		Detection: config.Detect{StateLimit: 5000, Disabled: []string{"Policy:*", "Recon:IAMUser/MaliciousIPCaller"}},
 	}
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
@@ -145,6 +149,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown log key", "log:\n  colour: true\n", []string{"colour"}},
 		{"unknown s3 key", "s3:\n  bucket: b\n", []string{"bucket"}},
 		{"unknown source key", "sources:\n  - url: /logs\n    interval: 1m\n", []string{"interval"}},
+		{"unknown input key", "input:\n  max_bytes: 1\n", []string{"max_bytes"}},
 		{"unknown detection key", "detection:\n  enabled: [x]\n", []string{"enabled"}},
 		{"wrong type", "detection:\n  state_limit: lots\n", []string{"lots"}},
 		{"bad duration", "sources:\n  - url: /logs\n    poll_interval: soon\n", []string{"soon"}},
@@ -161,6 +166,8 @@ func TestParseErrors(t *testing.T) {
 		{"source url blank", "sources:\n  - url: /logs\n  - url: '  '\n", []string{"sources[1].url: empty"}},
 		{"poll interval below 1s", "sources:\n  - url: /logs\n    poll_interval: 500ms\n", []string{"sources[0].poll_interval", "500ms"}},
 		{"negative poll interval", "sources:\n  - url: /logs\n    poll_interval: -1m\n", []string{"sources[0].poll_interval"}},
+		{"max file bytes below 1 KiB", "input:\n  max_file_bytes: 1023\n", []string{"input.max_file_bytes", "1023"}},
+		{"negative max file bytes", "input:\n  max_file_bytes: -1\n", []string{"input.max_file_bytes"}},
 		{"negative state limit", "detection:\n  state_limit: -1\n", []string{"detection.state_limit"}},
 		{"every problem reported", "listen: nowhere\nlog:\n  level: loud\n  format: xml\ndetection:\n  state_limit: -5\n",
 			[]string{"listen:", "log.level", "log.format", "detection.state_limit"}},
@@ -203,6 +210,8 @@ func TestValidate(t *testing.T) {
 		{"detector id 33 digits", func(c *config.Config) { c.DetectorID = "0c9f3a1e7b5d4e2f8a6b1c3d5e7f9a0b1" }, "detector_id"},
 		{"poll interval 1s", func(c *config.Config) { c.Sources = []config.Source{{URL: "/x", PollInterval: time.Second}} }, ""},
 		{"poll interval 0 (not filled)", func(c *config.Config) { c.Sources = []config.Source{{URL: "/x"}} }, "sources[0].poll_interval"},
+		{"max file bytes 1 KiB", func(c *config.Config) { c.Input.MaxFileBytes = 1 << 10 }, ""},
+		{"max file bytes 0 (not filled)", func(c *config.Config) { c.Input.MaxFileBytes = 0 }, "input.max_file_bytes"},
 		{"state limit 0 (not filled)", func(c *config.Config) { c.Detection.StateLimit = 0 }, ""},
 		{"state limit negative", func(c *config.Config) { c.Detection.StateLimit = -1 }, "detection.state_limit: negative"},
 	}
@@ -245,8 +254,15 @@ func FuzzParse(f *testing.F) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("Parse(%q) succeeded, but Validate() = %v", b, err)
 		}
-		if c.DataDir == "" || c.Listen == "" || c.Detection.StateLimit == 0 {
+		if c.DataDir == "" || c.Listen == "" || c.Input.MaxFileBytes == 0 || c.Detection.StateLimit == 0 {
 			t.Errorf("Parse(%q) = %+v, want defaults filled in", b, c)
 		}
 	})
+}
+
+func TestParseRejectsSeveralDocuments(t *testing.T) {
+	_, err := config.Parse([]byte("listen: 127.0.0.1:8080\n---\nlisten: 127.0.0.1:9090\n"), "two.yaml")
+	if err == nil || !strings.Contains(err.Error(), "more than one YAML document") {
+		t.Errorf("Parse(two documents) = %v, want an error saying so", err)
+	}
 }

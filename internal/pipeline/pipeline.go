@@ -40,16 +40,16 @@ type Stats struct {
 	Findings int // findings made before aggregation
 }
 
-// job is one file to read.
+// job is one file to read; its reader sends the file's events on out.
 type job struct {
 	lister source.Lister
 	obj    source.Object
+	out    chan chunk
 }
 
 // chunk carries events of one file; the last chunk of a file has done set
 // and the file's totals.
 type chunk struct {
-	job    *job
 	events []*event.Event
 	done   bool
 	st     source.Stats
@@ -64,18 +64,22 @@ type chunk struct {
 type fileSink func(ctx context.Context, j *job, st source.Stats, readErr error, fs []finding.Finding) error
 
 // process reads the jobs with `workers` readers and runs every event
-// through eng on the calling goroutine, handing each file's findings to
-// sink. Record and file errors go to onErr; process itself fails only when
-// the sink does or ctx ends.
+// through eng on the calling goroutine, in job order (files sorted by key,
+// which for AWS's layouts is time order), so results do not depend on how
+// many readers there are. Each job has its own bounded queue, so readers
+// work ahead by at most queueChunks chunks each. Record and file errors go
+// to onErr; process itself fails only when the sink does or ctx ends.
 func process(ctx context.Context, jobs []*job, workers int, maxBytes int64, eng *detect.Engine,
 	onErr func(error), sink fileSink) (Stats, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	chunks := make(chan chunk, workers*queueChunks)
 	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }() // readers blocked on a queue see the cancel
+	for _, j := range jobs {
+		j.out = make(chan chunk, queueChunks)
+	}
 	next := make(chan *job)
 	for range workers {
 		wg.Add(1)
@@ -83,7 +87,7 @@ func process(ctx context.Context, jobs []*job, workers int, maxBytes int64, eng 
 			defer wg.Done()
 			r := &source.Reader{MaxFileBytes: maxBytes}
 			for j := range next {
-				read(ctx, r, j, chunks, onErr)
+				read(ctx, r, j, onErr)
 			}
 		}()
 	}
@@ -97,16 +101,15 @@ func process(ctx context.Context, jobs []*job, workers int, maxBytes int64, eng 
 			}
 		}
 	}()
-	go func() { wg.Wait(); close(chunks) }()
-	return detectLoop(ctx, chunks, eng, sink)
+	return detectLoop(ctx, jobs, eng, sink)
 }
 
 // read parses one file and sends its events in chunks.
-func read(ctx context.Context, r *source.Reader, j *job, out chan<- chunk, onErr func(error)) {
+func read(ctx context.Context, r *source.Reader, j *job, onErr func(error)) {
 	buf := make([]*event.Event, 0, chunkSize)
 	send := func(c chunk) bool {
 		select {
-		case out <- c:
+		case j.out <- c:
 			return true
 		case <-ctx.Done():
 			return false
@@ -115,7 +118,7 @@ func read(ctx context.Context, r *source.Reader, j *job, out chan<- chunk, onErr
 	emit := func(ev *event.Event) {
 		buf = append(buf, ev)
 		if len(buf) == chunkSize {
-			if send(chunk{job: j, events: buf}) {
+			if send(chunk{events: buf}) {
 				buf = make([]*event.Event, 0, chunkSize)
 			} else {
 				buf = buf[:0]
@@ -126,41 +129,44 @@ func read(ctx context.Context, r *source.Reader, j *job, out chan<- chunk, onErr
 	if err != nil {
 		onErr(err)
 	}
-	c := chunk{job: j, events: buf, done: true, st: st, readErr: err}
+	c := chunk{events: buf, done: true, st: st, readErr: err}
 	if err != nil && st.Records == 0 {
 		c.err = err
 	}
 	send(c)
 }
 
-func detectLoop(ctx context.Context, chunks <-chan chunk, eng *detect.Engine, sink fileSink) (Stats, error) {
+// detectLoop runs the events of each job, in job order, through eng and
+// hands each file's findings to sink.
+func detectLoop(ctx context.Context, jobs []*job, eng *detect.Engine, sink fileSink) (Stats, error) {
 	var total Stats
-	pending := map[*job][]finding.Finding{}
-	var sinkErr error
-	for c := range chunks {
-		if sinkErr != nil {
-			continue // drain so readers can finish
+	for _, j := range jobs {
+		var fs []finding.Finding
+		report := func(f finding.Finding) { fs = append(fs, f) }
+		for {
+			var c chunk
+			select {
+			case c = <-j.out:
+			case <-ctx.Done():
+				return total, ctx.Err()
+			}
+			for _, ev := range c.events {
+				eng.Process(ev, report)
+			}
+			if !c.done {
+				continue
+			}
+			total.Findings += len(fs)
+			total.addFile(c)
+			if c.err == nil { // a file that yielded nothing is left for a later pass
+				if err := sink(ctx, j, c.st, c.readErr, fs); err != nil {
+					return total, err
+				}
+			}
+			break
 		}
-		fs := pending[c.job]
-		for _, ev := range c.events {
-			eng.Process(ev, func(f finding.Finding) { fs = append(fs, f) })
-		}
-		total.Findings += len(fs) - len(pending[c.job])
-		if !c.done {
-			pending[c.job] = fs
-			continue
-		}
-		delete(pending, c.job)
-		total.addFile(c)
-		if c.err != nil {
-			continue // nothing read: leave the file for a later pass
-		}
-		sinkErr = sink(ctx, c.job, c.st, c.readErr, fs)
 	}
-	if sinkErr == nil {
-		sinkErr = ctx.Err()
-	}
-	return total, sinkErr
+	return total, ctx.Err()
 }
 
 func (s *Stats) addFile(c chunk) {

@@ -145,7 +145,7 @@ func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
 	st, err := process(ctx, jobs, w.o.Workers, w.o.MaxFileBytes, w.o.Engine, onErr, w.commit)
 	st.Skipped = skipped
 	st.Errors = nerr
-	w.account(st, time.Since(start))
+	w.account(st, w.o.Now().Sub(start)) // the same clock as start, which tests may set
 	if err != nil {
 		return st, err
 	}
@@ -191,6 +191,7 @@ func (w *Watcher) account(st Stats, d time.Duration) {
 	w.total.Findings += st.Findings
 	w.mu.Unlock()
 	w.files.WithLabelValues("read").Add(float64(st.Files))
+	w.files.WithLabelValues("skipped").Add(float64(st.Skipped))
 	w.files.WithLabelValues("failed").Add(float64(st.Failed))
 	w.events.Add(float64(st.Events))
 	w.errs.Add(float64(st.Errors))
