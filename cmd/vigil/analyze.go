@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -32,6 +33,7 @@ func runAnalyze(ctx context.Context, args []string) error {
 	minSev := fs.String("severity", "", "only print findings of this severity or higher: low, medium, high, critical")
 	quiet := fs.Bool("quiet", false, "do not print the summary on stderr")
 	maxBytes := fs.Int64("max-file-bytes", config.DefaultMaxFileBytes, "largest decompressed size of one log file; the rest of a larger one is reported and skipped")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	var lf logFlags
 	var s3f s3Flags
 	lf.register(fs)
@@ -63,6 +65,13 @@ func runAnalyze(ctx context.Context, args []string) error {
 			return err
 		}
 		listers = append(listers, l)
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	eng := detect.New(detect.Registered(), detect.Options{Logger: log})
 	start := time.Now()
@@ -185,4 +194,16 @@ func progress(quiet bool, eng *detect.Engine) func() {
 		}
 	}()
 	return func() { close(done); fmt.Fprint(os.Stderr, "\r\033[K") }
+}
+
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
