@@ -91,6 +91,7 @@ const (
 	ResourceAccessKey = "AccessKey"
 	ResourceS3Bucket  = "S3Bucket"
 	ResourceInstance  = "Instance"
+	ResourceS3Object  = "S3Object"
 )
 
 // AccessKeyDetails names the credentials that performed the activity.
@@ -103,13 +104,23 @@ type AccessKeyDetails struct {
 
 // S3BucketDetail describes a bucket involved in a finding.
 type S3BucketDetail struct {
-	Arn          string        `json:"arn,omitempty"`
-	Name         string        `json:"name,omitempty"`
-	Type         string        `json:"type,omitempty"`
-	CreatedAt    *Time         `json:"createdAt,omitempty"`
-	Owner        *Owner        `json:"owner,omitempty"`
-	Tags         []Tag         `json:"tags,omitempty"`
-	PublicAccess *PublicAccess `json:"publicAccess,omitempty"`
+	Arn             string           `json:"arn,omitempty"`
+	Name            string           `json:"name,omitempty"`
+	Type            string           `json:"type,omitempty"`
+	CreatedAt       *Time            `json:"createdAt,omitempty"`
+	Owner           *Owner           `json:"owner,omitempty"`
+	Tags            []Tag            `json:"tags,omitempty"`
+	PublicAccess    *PublicAccess    `json:"publicAccess,omitempty"`
+	S3ObjectDetails []S3ObjectDetail `json:"s3ObjectDetails,omitempty"`
+}
+
+// S3ObjectDetail describes an object involved in a finding.
+type S3ObjectDetail struct {
+	ObjectArn string `json:"objectArn,omitempty"`
+	Key       string `json:"key,omitempty"`
+	ETag      string `json:"eTag,omitempty"`
+	Hash      string `json:"hash,omitempty"`
+	VersionID string `json:"versionId,omitempty"`
 }
 
 // Owner is a bucket owner.
@@ -196,6 +207,32 @@ type Service struct {
 	UserFeedback   string          `json:"userFeedback,omitempty"`
 	AdditionalInfo *AdditionalInfo `json:"additionalInfo,omitempty"`
 	FeatureName    string          `json:"featureName,omitempty"`
+	// MalwareScanDetails is set on malware findings (Object:S3/MaliciousFile,
+	// Execution:EC2/MaliciousFile).
+	MalwareScanDetails *MalwareScanDetails `json:"malwareScanDetails,omitempty"`
+}
+
+// MalwareScanDetails describes the scan behind a malware finding.
+type MalwareScanDetails struct {
+	Threats           []MalwareThreat `json:"threats,omitempty"`
+	ScanID            string          `json:"scanId,omitempty"`
+	ScanType          string          `json:"scanType,omitempty"` // GUARDDUTY_INITIATED, ON_DEMAND
+	UniqueThreatCount int             `json:"uniqueThreatCount,omitempty"`
+}
+
+// MalwareThreat is one threat found by a scan.
+type MalwareThreat struct {
+	Name      string     `json:"name,omitempty"`
+	Source    string     `json:"source,omitempty"` // the engine that found it
+	Count     int        `json:"count,omitempty"`
+	Hash      string     `json:"hash,omitempty"`
+	ItemPaths []ItemPath `json:"itemPaths,omitempty"`
+}
+
+// ItemPath locates a threat inside the scanned object or volume.
+type ItemPath struct {
+	NestedItemPath string `json:"nestedItemPath,omitempty"`
+	Hash           string `json:"hash,omitempty"`
 }
 
 // Resource roles.
