@@ -31,7 +31,8 @@ type ObjectEvent struct {
 	Sequencer string
 }
 
-// KeyDecoding says how object keys arrive in notifications.
+// KeyDecoding says how object keys arrive in S3 event notifications
+// ({"Records":[...]}); EventBridge events always carry keys unencoded.
 type KeyDecoding int
 
 const (
@@ -114,7 +115,7 @@ func ParseNotification(body []byte, dec KeyDecoding) ([]ObjectEvent, error) {
 	case n.Records != nil:
 		return n.records(dec)
 	case n.DetailType != "":
-		return n.eventBridge(dec)
+		return n.eventBridge()
 	case strings.HasSuffix(n.Event, "TestEvent"):
 		return nil, nil
 	}
@@ -149,7 +150,7 @@ func (n *s3Notification) records(dec KeyDecoding) ([]ObjectEvent, error) {
 	return out, nil
 }
 
-func (n *s3Notification) eventBridge(dec KeyDecoding) ([]ObjectEvent, error) {
+func (n *s3Notification) eventBridge() ([]ObjectEvent, error) {
 	if n.DetailType != "Object Created" {
 		return nil, nil
 	}
@@ -157,10 +158,7 @@ func (n *s3Notification) eventBridge(dec KeyDecoding) ([]ObjectEvent, error) {
 	if err := json.Unmarshal(n.Detail, &d); err != nil {
 		return nil, fmt.Errorf("EventBridge detail: %w", err)
 	}
-	key, err := decodeKey(d.Object.Key, dec)
-	if err != nil {
-		return nil, err
-	}
+	key := d.Object.Key // EventBridge carries keys as they are, not URL-encoded
 	if d.Bucket.Name == "" || key == "" {
 		return nil, errors.New("EventBridge Object Created event without bucket or key")
 	}
