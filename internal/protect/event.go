@@ -10,6 +10,7 @@
 package protect
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,4 +185,15 @@ func decodeKey(k string, dec KeyDecoding) (string, error) {
 		return "", fmt.Errorf("object key %q: %w", k, err)
 	}
 	return s, nil
+}
+
+// Deliver hands one object event to the processor. It returns an error
+// when the event was not accepted (queue full, shutting down); a source
+// must then keep the event for redelivery rather than acknowledge it.
+type Deliver func(ctx context.Context, ev ObjectEvent) error
+
+// Source delivers object events until ctx ends (webhook receiver, SQS
+// queue, NATS subject, polling of a prefix).
+type Source interface {
+	Run(ctx context.Context, deliver Deliver) error
 }
