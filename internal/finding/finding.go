@@ -210,6 +210,71 @@ type Service struct {
 	// MalwareScanDetails is set on malware findings (Object:S3/MaliciousFile,
 	// Execution:EC2/MaliciousFile).
 	MalwareScanDetails *MalwareScanDetails `json:"malwareScanDetails,omitempty"`
+	// EbsVolumeScanDetails is set on findings of volume and folder scans
+	// (Malware Protection for EC2).
+	EbsVolumeScanDetails *EbsVolumeScanDetails `json:"ebsVolumeScanDetails,omitempty"`
+}
+
+// EbsVolumeScanDetails describes a scan of volumes or folders.
+type EbsVolumeScanDetails struct {
+	ScanID           string          `json:"scanId,omitempty"`
+	ScanStartedAt    *Time           `json:"scanStartedAt,omitempty"`
+	ScanCompletedAt  *Time           `json:"scanCompletedAt,omitempty"`
+	TriggerFindingID string          `json:"triggerFindingId,omitempty"`
+	Sources          []string        `json:"sources,omitempty"`
+	ScanType         string          `json:"scanType,omitempty"` // GUARDDUTY_INITIATED, ON_DEMAND
+	ScanDetections   *ScanDetections `json:"scanDetections,omitempty"`
+}
+
+// ScanDetections summarizes what a volume scan found.
+type ScanDetections struct {
+	ScannedItemCount             *ScannedItemCount             `json:"scannedItemCount,omitempty"`
+	ThreatsDetectedItemCount     *ThreatsDetectedItemCount     `json:"threatsDetectedItemCount,omitempty"`
+	HighestSeverityThreatDetails *HighestSeverityThreatDetails `json:"highestSeverityThreatDetails,omitempty"`
+	ThreatDetectedByName         *ThreatDetectedByName         `json:"threatDetectedByName,omitempty"`
+}
+
+// ScannedItemCount counts what was scanned.
+type ScannedItemCount struct {
+	TotalGb int `json:"totalGb"`
+	Files   int `json:"files"`
+	Volumes int `json:"volumes"`
+}
+
+// ThreatsDetectedItemCount counts infected files.
+type ThreatsDetectedItemCount struct {
+	Files int `json:"files"`
+}
+
+// HighestSeverityThreatDetails names the most severe threat.
+type HighestSeverityThreatDetails struct {
+	Severity   string `json:"severity,omitempty"`
+	ThreatName string `json:"threatName,omitempty"`
+	Count      int    `json:"count"`
+}
+
+// ThreatDetectedByName groups detections by threat name (top 32).
+type ThreatDetectedByName struct {
+	ItemCount             int              `json:"itemCount"`
+	UniqueThreatNameCount int              `json:"uniqueThreatNameCount"`
+	Shortened             bool             `json:"shortened"`
+	ThreatNames           []ScanThreatName `json:"threatNames,omitempty"`
+}
+
+// ScanThreatName is one threat and where it was found.
+type ScanThreatName struct {
+	Name      string         `json:"name,omitempty"`
+	Severity  string         `json:"severity,omitempty"`
+	ItemCount int            `json:"itemCount"`
+	FilePaths []ScanFilePath `json:"filePaths,omitempty"`
+}
+
+// ScanFilePath is an infected file.
+type ScanFilePath struct {
+	FilePath  string `json:"filePath,omitempty"`
+	VolumeArn string `json:"volumeArn,omitempty"`
+	Hash      string `json:"hash,omitempty"`
+	FileName  string `json:"fileName,omitempty"`
 }
 
 // MalwareScanDetails describes the scan behind a malware finding.
