@@ -59,7 +59,7 @@ func VolumeFinding(s VolumeScan, infected []FileResult, detectorID string) findi
 			byName[t.Name] = append(byName[t.Name], finding.ScanFilePath{FilePath: p, FileName: path.Base(fr.Path), Hash: cmp.Or(t.SHA256, fr.Result.SHA256)})
 		}
 	}
-	names := threatNames(byName)
+	names := volumeThreatNames(byName)
 	f := finding.Finding{
 		Type: TypeEC2MaliciousFile, Severity: finding.SeverityHigh, AccountID: s.AccountID, Region: s.Region,
 		AggregationKey: s.ScanID,
@@ -88,9 +88,9 @@ func VolumeFinding(s VolumeScan, infected []FileResult, detectorID string) findi
 	return f
 }
 
-// threatNames orders threats by how many files they hit, then by name,
+// volumeThreatNames orders threats by how many files they hit, then by name,
 // and keeps the top maxThreatNames.
-func threatNames(byName map[string][]finding.ScanFilePath) []finding.ScanThreatName {
+func volumeThreatNames(byName map[string][]finding.ScanFilePath) []finding.ScanThreatName {
 	out := make([]finding.ScanThreatName, 0, len(byName))
 	for name, paths := range byName {
 		out = append(out, finding.ScanThreatName{Name: name, Severity: "HIGH", ItemCount: len(paths), FilePaths: paths})
