@@ -30,6 +30,8 @@ type Config struct {
 	Sources    []Source `yaml:"sources"`
 	Input      Input    `yaml:"input"`
 	Detection  Detect   `yaml:"detection"`
+	// MalwareProtection configures Malware Protection for S3.
+	MalwareProtection MalwareProtection `yaml:"malware_protection"`
 }
 
 // Input bounds what reading one log file may cost.
@@ -134,6 +136,7 @@ func (c *Config) fill() {
 	if c.Detection.StateLimit == 0 {
 		c.Detection.StateLimit = DefaultStateLimit
 	}
+	c.MalwareProtection.fill(c.S3.Region)
 	for i := range c.Sources {
 		if c.Sources[i].PollInterval == 0 {
 			c.Sources[i].PollInterval = DefaultPollInterval
@@ -171,6 +174,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Detection.StateLimit < 0 {
 		errs = append(errs, errors.New("detection.state_limit: negative"))
+	}
+	if err := c.MalwareProtection.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -24,6 +24,10 @@ func TestDefault(t *testing.T) {
 		S3:        config.S3{Region: "us-east-1"},
 		Input:     config.Input{MaxFileBytes: config.DefaultMaxFileBytes},
 		Detection: config.Detect{StateLimit: config.DefaultStateLimit},
+		MalwareProtection: config.MalwareProtection{
+			AccountID: config.DefaultMalwareAccountID, Region: "us-east-1",
+			MaxConcurrentScans: config.DefaultMaxConcurrentScans, QueueSize: config.DefaultScanQueueSize,
+		},
 	}
 	got := config.Default()
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
@@ -72,7 +76,30 @@ detection:
   disabled:
     - "Policy:*"
     - Recon:IAMUser/MaliciousIPCaller
+malware_protection:
+  account_id: "123456789012"
+  region: eu-central-1
+  plans:
+    - id: uploads-plan
+      bucket: uploads
+      prefixes: [incoming/, "shared/docs/"]
+      tagging: false
+      post_scan_action: quarantine
+      quarantine_bucket: quarantine
+      quarantine_prefix: malware/
+      key_decoding: raw
+      poll_interval: 2m
+    - bucket: reports
+  s3:
+    endpoint: http://127.0.0.1:7071
+    path_style: true
+  result_webhooks:
+    - https://hooks.example.com/scan?token=abc
+  max_concurrent_scans: 8
+  queue_size: 50
 `
+
+var yes, no = true, false
 
 func TestParseFull(t *testing.T) {
 	t.Setenv("VIGIL_TEST_S3_SECRET", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
@@ -99,6 +126,22 @@ func TestParseFull(t *testing.T) {
 		},
 		Input:     config.Input{MaxFileBytes: 1 << 20},
 		Detection: config.Detect{StateLimit: 5000, Disabled: []string{"Policy:*", "Recon:IAMUser/MaliciousIPCaller"}},
+		MalwareProtection: config.MalwareProtection{
+			AccountID: "123456789012",
+			Region:    "eu-central-1",
+			Plans: []config.MalwarePlan{
+				{
+					ID: "uploads-plan", Bucket: "uploads", Prefixes: []string{"incoming/", "shared/docs/"},
+					Tagging: &no, PostScanAction: "quarantine", QuarantineBucket: "quarantine",
+					QuarantinePrefix: "malware/", KeyDecoding: "raw", PollInterval: 2 * time.Minute,
+				},
+				{ID: "reports", Bucket: "reports", Tagging: &yes, PostScanAction: "none", KeyDecoding: "url"},
+			},
+			S3:                 &config.S3{Endpoint: "http://127.0.0.1:7071", PathStyle: true, Region: "eu-west-1"},
+			ResultWebhooks:     []config.Secret{config.NewSecret("https://hooks.example.com/scan?token=abc")},
+			MaxConcurrentScans: 8,
+			QueueSize:          50,
+		},
 	}
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
 		t.Errorf("Parse(full) differs (-want +got):\n%s", diff)

@@ -1,6 +1,7 @@
 // Package store defines what Vigil keeps: findings (upserted by id and
 // merged, queried by criteria with sort and paging), source checkpoints
-// (which files a source has read) and detector state snapshots.
+// (which files a source has read), detector state snapshots and malware
+// scan records.
 //
 // Implementations live in subpackages (sqlite/, later postgres/) and are
 // all checked by the conformance suite in storetest/. This package must not
@@ -10,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/finding"
 )
@@ -77,4 +79,82 @@ type Store interface {
 	PutState(ctx context.Context, detector string, snapshot []byte) error
 	GetState(ctx context.Context, detector string) ([]byte, error)
 	Close() error
+}
+
+// Scan triggers (ScanRecord.Trigger).
+const (
+	TriggerPlan     = "plan"      // an object event of a protection plan
+	TriggerOnDemand = "on_demand" // "vigil scan s3://..."
+)
+
+// ScanRecord is one malware scan of one S3 object (one version of it).
+type ScanRecord struct {
+	ScanID    string `json:"scanId"`
+	PlanID    string `json:"planId,omitempty"`
+	Bucket    string `json:"bucket"`
+	Key       string `json:"key"`
+	VersionID string `json:"versionId,omitempty"`
+	ETag      string `json:"eTag,omitempty"` // without quotes
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256,omitempty"`
+	// Status is the result, GuardDuty's scanResultStatus and tag value:
+	// NO_THREATS_FOUND, THREATS_FOUND, UNSUPPORTED, ACCESS_DENIED, FAILED.
+	Status string `json:"status"`
+	// ScanStatus is COMPLETED, SKIPPED or FAILED.
+	ScanStatus      string           `json:"scanStatus"`
+	Threats         []ScanThreat     `json:"threats,omitempty"`
+	Reason          string           `json:"reason,omitempty"` // why SKIPPED or FAILED
+	Tagged          bool             `json:"tagged"`           // the GuardDutyMalwareScanStatus tag was written
+	PostScanActions []PostScanAction `json:"postScanActions,omitempty"`
+	StartedAt       time.Time        `json:"startedAt"`
+	CompletedAt     time.Time        `json:"completedAt"`
+	Trigger         string           `json:"trigger"` // TriggerPlan or TriggerOnDemand
+}
+
+// ScanThreat is one detection in a scanned object.
+type ScanThreat struct {
+	Name   string `json:"name"`
+	Path   string `json:"path,omitempty"` // the item inside the object, "a.zip!b.exe"
+	SHA256 string `json:"sha256,omitempty"`
+	Engine string `json:"engine,omitempty"`
+}
+
+// PostScanAction is what was done to the object after the scan: TAGGING,
+// QUARANTINE or DELETE, with status COMPLETED or FAILED and, on failure, a
+// reason that starts with a code such as ACCESS_DENIED or
+// TAG_LIMIT_EXCEEDED.
+type PostScanAction struct {
+	Type   string `json:"type"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// ScanQuery selects scan records. Empty fields match everything.
+type ScanQuery struct {
+	Bucket    string
+	Status    string // result status
+	Limit     int    // 0 means 50; above 1000 means 1000
+	PageToken string // from the previous ListScans call
+}
+
+// ScanStore keeps malware scan records. Implementations are safe for
+// concurrent use.
+type ScanStore interface {
+	// PutScan inserts the record, or replaces the one with the same
+	// ScanID. A record without ScanID, Bucket or Key is an error. Times
+	// come back in UTC truncated to milliseconds.
+	PutScan(ctx context.Context, rec ScanRecord) error
+	// GetScan returns one record, or an error wrapping ErrNotFound.
+	GetScan(ctx context.Context, scanID string) (ScanRecord, error)
+	// ListScans returns the records matching q, most recently completed
+	// first (ties broken by ScanID, descending), and a token for the next
+	// page ("" on the last page). A negative limit or a malformed token is
+	// an error.
+	ListScans(ctx context.Context, q ScanQuery) ([]ScanRecord, string, error)
+	// ScanDone reports whether the object was already scanned to an end:
+	// a record of bucket and key with scan status COMPLETED or SKIPPED
+	// whose VersionID or ETag equals version (the version id of a
+	// versioned object, else its ETag without quotes). FAILED scans do not
+	// count, so they are retried. An empty version is never done.
+	ScanDone(ctx context.Context, bucket, key, version string) (bool, error)
 }

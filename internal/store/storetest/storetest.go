@@ -1,7 +1,8 @@
 // Package storetest is the conformance suite for store.Store: every
 // implementation (sqlite, later postgres) runs Run from its own tests, so
 // they all keep the same contract — merging, atomic file commits, filters,
-// sort orders, paging, archiving and state.
+// sort orders, paging, archiving, state and malware scan records
+// (store.ScanStore, which every implementation must also provide).
 //
 // It is imported only by tests. It must never depend on an implementation,
 // and must test only behaviour the store.Store doc comments promise.
@@ -43,6 +44,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SetArchived", testSetArchived},
 		{"SetArchivedUnknown", testSetArchivedUnknown},
 		{"State", testState},
+		{"ScanPutGet", scans(testScanPutGet)},
+		{"ScanPutReplaces", scans(testScanPutReplaces)},
+		{"ScanPutInvalid", scans(testScanPutInvalid)},
+		{"ScanDone", scans(testScanDone)},
+		{"ScanListFilters", scans(testScanListFilters)},
+		{"ScanListPaging", scans(testScanListPaging)},
+		{"ScanListInvalid", scans(testScanListInvalid)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
