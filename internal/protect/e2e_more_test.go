@@ -39,22 +39,22 @@ func TestE2EPostScanActions(t *testing.T) {
 	del := protect.Plan{ID: "d", Bucket: "d-src", Tagging: true, PostScanAction: protect.ActionDelete}
 	e := newEnv(t, []protect.Plan{quarantine, del}, "quarantine")
 	bad := append([]byte("bad "), eicarMarker...)
-	e.put(t, "q-src", "dir/bad file.exe", bad, "")
+	e.put(t, "q-src", "dir/bad ü+file.exe", bad, "")
 	e.put(t, "q-src", "good.txt", []byte("good"), "")
 	e.put(t, "d-src", "bad.exe", bad, "")
 	e.put(t, "d-src", "good.txt", []byte("good"), "")
 
 	eventually(t, 10*time.Second, "records", func() bool { return len(scansOf(t, e.db, "q-src")) == 2 })
-	rec := scanOf(t, e.db, "q-src", "dir/bad file.exe")
+	rec := scanOf(t, e.db, "q-src", "dir/bad ü+file.exe")
 	if len(rec.PostScanActions) != 2 || rec.PostScanActions[1].Type != protect.ActionTypeQuarantine ||
 		rec.PostScanActions[1].Status != protect.ActionCompleted {
 		t.Fatalf("quarantine record actions = %+v, want TAGGING then QUARANTINE completed", rec.PostScanActions)
 	}
 	eventually(t, 10*time.Second, "quarantined copy", func() bool {
-		return e.tags(t, "quarantine", "infected/dir/bad file.exe")[protect.TagKey] == "THREATS_FOUND"
+		return e.tags(t, "quarantine", "infected/dir/bad ü+file.exe")[protect.TagKey] == "THREATS_FOUND"
 	})
 	eventually(t, 10*time.Second, "infected objects removed", func() bool {
-		return !e.exists(t, "q-src", "dir/bad file.exe") && !e.exists(t, "d-src", "bad.exe")
+		return !e.exists(t, "q-src", "dir/bad ü+file.exe") && !e.exists(t, "d-src", "bad.exe")
 	})
 	for _, b := range []string{"q-src", "d-src"} {
 		if got := e.waitTag(t, b, "good.txt"); got != "NO_THREATS_FOUND" {

@@ -153,8 +153,9 @@ func (p *Protector) PlanARN(id string) string {
 
 // Run scans queued events with Options.Workers workers and publishes
 // results until ctx ends. Scans in progress are then abandoned unrecorded
-// (the object is scanned again when its event is redelivered or polled),
-// and events still queued are dropped. Run can be called once.
+// (the object is scanned again when its event is redelivered or polled);
+// events still queued and results not yet published are dropped, logged
+// and counted. Run can be called once.
 func (p *Protector) Run(ctx context.Context) error {
 	p.mu.Lock()
 	if p.running || p.stopped {
@@ -175,6 +176,10 @@ func (p *Protector) Run(ctx context.Context) error {
 	p.mu.Unlock()
 	if n := len(p.queue); n > 0 {
 		p.log.Warn("stopped with object events queued; they are scanned when redelivered or polled", "events", n)
+	}
+	if n := len(p.results); n > 0 {
+		p.m.published.WithLabelValues(publishDropped).Add(float64(n))
+		p.log.Warn("stopped with scan results not yet published; they stay in the scan records", "events", n)
 	}
 	return nil
 }
