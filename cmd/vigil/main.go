@@ -71,6 +71,8 @@ func commands() []command {
 	return []command{
 		{"analyze", "analyze log files or s3:// prefixes once and print findings", runAnalyze},
 		{"serve", "watch sources continuously, store findings, serve /metrics", runServe},
+		{"scan", "scan files, folders and s3:// objects for malware", runScan},
+		{"scans", "list malware scan records", runScans},
 		{"findings", "list, show, archive and sample stored findings", runFindings},
 		{"detectors", "list the finding types Vigil produces", runDetectors},
 		{"simulate", "write simulated CloudTrail logs with injected attacks", runSimulate},

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,19 +138,39 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 		log.Info("single pass done", "files", st.Files, "events", st.Events, "errors", st.Errors, "findings", st.Findings)
 		return err
 	}
-	return runService(ctx, cfg, w, db, reg, log)
+	pr, err := startProtection(ctx, cfg, db, detectorID, reg, log)
+	if err != nil {
+		return err
+	}
+	return runService(ctx, cfg, w, pr, db, reg, log)
 }
 
-func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
+func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, db store.Store,
+	reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: httpHandler(db, reg), ReadHeaderTimeout: 10 * time.Second}
+	mux := httpHandler(db, reg)
+	var wg sync.WaitGroup
+	if pr != nil {
+		mux.Handle("POST "+pr.webhookPath, pr.webhook)
+		for _, run := range pr.runners {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := run(ctx); err != nil && ctx.Err() == nil {
+					log.Error("malware protection component stopped", "err", err)
+				}
+			}()
+		}
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("vigil serving", "listen", ln.Addr().String(), "data_dir", cfg.DataDir, "sources", len(cfg.Sources))
 	werr := w.Run(ctx)
+	wg.Wait()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
@@ -160,7 +181,7 @@ func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, db
 	return werr
 }
 
-func httpHandler(db store.Store, reg *prometheus.Registry) http.Handler {
+func httpHandler(db store.Store, reg *prometheus.Registry) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.GetState(r.Context(), "healthz-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -176,7 +197,7 @@ func httpHandler(db store.Store, reg *prometheus.Registry) http.Handler {
 func watchSources(ctx context.Context, cfg *config.Config, sf *serveFlags) ([]pipeline.WatchSource, error) {
 	var out []pipeline.WatchSource
 	for _, s := range cfg.Sources {
-		o := s3Options(cfg)
+		o := s3OptionsFrom(cfg.S3)
 		sf.s3.apply(&o)
 		l, err := source.Open(ctx, s.URL, o)
 		if err != nil {
@@ -191,10 +212,10 @@ func watchSources(ctx context.Context, cfg *config.Config, sf *serveFlags) ([]pi
 	return out, nil
 }
 
-func s3Options(cfg *config.Config) source.S3Options {
+func s3OptionsFrom(c config.S3) source.S3Options {
 	return source.S3Options{
-		Endpoint: cfg.S3.Endpoint, Region: cfg.S3.Region, PathStyle: cfg.S3.PathStyle, Profile: cfg.S3.Profile,
-		AccessKeyID: cfg.S3.AccessKeyID, SecretAccessKey: cfg.S3.SecretAccessKey.Value(),
+		Endpoint: c.Endpoint, Region: c.Region, PathStyle: c.PathStyle, Profile: c.Profile,
+		AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey.Value(),
 	}
 }
 

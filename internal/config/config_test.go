@@ -26,7 +26,7 @@ func TestDefault(t *testing.T) {
 		Detection: config.Detect{StateLimit: config.DefaultStateLimit},
 		MalwareProtection: config.MalwareProtection{
 			AccountID: config.DefaultMalwareAccountID, Region: "us-east-1",
-			MaxConcurrentScans: config.DefaultMaxConcurrentScans, QueueSize: config.DefaultScanQueueSize,
+			MaxConcurrentScans: config.DefaultMaxConcurrentScans, QueueSize: config.DefaultScanQueueSize, WebhookPath: "/s3-events",
 		},
 	}
 	got := config.Default()
@@ -140,7 +140,7 @@ func TestParseFull(t *testing.T) {
 			S3:                 &config.S3{Endpoint: "http://127.0.0.1:7071", PathStyle: true, Region: "eu-west-1"},
 			ResultWebhooks:     []config.Secret{config.NewSecret("https://hooks.example.com/scan?token=abc")},
 			MaxConcurrentScans: 8,
-			QueueSize:          50,
+			QueueSize:          50, WebhookPath: "/s3-events",
 		},
 	}
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
