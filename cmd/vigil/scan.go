@@ -302,7 +302,11 @@ func (r *scanRun) scanS3(ctx context.Context, url string, log *slog.Logger) erro
 		}
 		res := malware.Result{Status: malware.Status(rec.Status), Reason: rec.Reason, Bytes: rec.Size, SHA256: rec.SHA256}
 		for _, t := range rec.Threats {
-			res.Threats = append(res.Threats, malware.Threat{Name: t.Name, Path: t.Path, SHA256: t.SHA256, Engine: t.Engine})
+			path := t.Path // the key, or "key!member" inside an archive
+			if path != "" {
+				path = "s3://" + rec.Bucket + "/" + path
+			}
+			res.Threats = append(res.Threats, malware.Threat{Name: t.Name, Path: path, SHA256: t.SHA256, Engine: t.Engine})
 		}
 		r.report("s3://"+rec.Bucket+"/"+rec.Key, res)
 	}
