@@ -111,6 +111,17 @@ malware_protection:
 			t.Errorf("s3://uploads/%s: GuardDutyMalwareScanStatus = %q, want %q", key, got, want)
 		}
 	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`vigil_malware_scans_total{status="THREATS_FOUND"} 1`, `vigil_malware_scans_total{status="NO_THREATS_FOUND"} 1`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	scans := mustVigil(t, "scans", "list", "--data-dir", data)
 	if !strings.Contains(scans, "THREATS_FOUND") || !strings.Contains(scans, "Eicar-Test-Signature") {
 		t.Errorf("scans list lacks the EICAR scan:\n%s", scans)
@@ -121,6 +132,19 @@ malware_protection:
 	}
 	if th := fs[0].Service.MalwareScanDetails.Threats; len(th) == 0 || th[0].Name != "Eicar-Test-Signature" {
 		t.Errorf("finding threats = %+v", th)
+	}
+
+	// A signature added to the folder while Vigil runs is used for the
+	// next uploads, without a restart.
+	os.WriteFile(filepath.Join(dir, "marker.bin"), []byte("-- vigil-reload-marker --"), 0o644)
+	sig := "Vigil.Test.Reload:0:*:" + fmt.Sprintf("%x", "vigil-reload-marker") + "\n"
+	if err := os.WriteFile(filepath.Join(data, "signatures", "custom.ndb"), []byte(sig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(6 * time.Second) // the folder is checked every 5 s
+	awsCLI(t, s, "s3", "cp", filepath.Join(dir, "marker.bin"), "s3://uploads/marker.bin")
+	if got := waitTag(t, s, "uploads", "marker.bin"); got != "THREATS_FOUND" {
+		t.Errorf("after adding a signature, marker.bin tag = %q, want THREATS_FOUND", got)
 	}
 }
 
