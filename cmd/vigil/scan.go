@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/config"
@@ -105,7 +106,7 @@ func runScan(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	run := &scanRun{f: &f, sc: sc, out: os.Stdout, start: time.Now(), known: db.Info().Signatures()}
+	run := &scanRun{f: &f, sc: sc, out: os.Stdout, start: time.Now(), known: db.Info().Signatures() + 1} // + the built-in EICAR signature
 	for _, t := range targets {
 		if source.IsS3URL(t) {
 			err = run.scanS3(ctx, t, log)
@@ -178,12 +179,22 @@ func printDBInfo(w io.Writer, db *signature.DB, asJSON bool) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(info)
 	}
-	b, err := json.MarshalIndent(info, "", "  ")
-	if err != nil {
-		return err
+	fmt.Fprintf(w, "Signature folder: %s (loaded in %v)\n", cmpOr(info.Dir, "(none: built-in only)"), info.LoadTime.Round(time.Millisecond))
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FILE\tKIND\tSIGNATURES\tSKIPPED\tNOTE")
+	for _, f := range info.Files {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\n", f.Name, f.Kind, f.Signatures, f.Skipped, f.Note)
 	}
-	fmt.Fprintf(w, "Signatures: %d\nContainer formats opened: %s\n%s\n", info.Signatures(),
-		strings.Join(malware.ContainerFormats(), ", "), b)
+	tw.Flush()
+	fmt.Fprintf(w, "Total: %d signatures (%d hash, %d PE section, %d body; %d body signatures on the slow path) plus the built-in EICAR signature\n",
+		info.Signatures(), info.HashSignatures, info.SectionSignatures, info.BodySignatures, info.Body.Slow+info.Body.SlowFloat)
+	for _, p := range info.Problems {
+		fmt.Fprintf(w, "Problem: %v\n", p)
+	}
+	if info.MoreProblems > 0 {
+		fmt.Fprintf(w, "Problem: ... and %d more\n", info.MoreProblems)
+	}
+	fmt.Fprintf(w, "Container formats opened: %s\n", strings.Join(malware.ContainerFormats(), ", "))
 	return nil
 }
 

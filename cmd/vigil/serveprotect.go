@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,13 +44,19 @@ func startProtection(ctx context.Context, cfg *config.Config, db *sqlite.DB, det
 	if err := os.MkdirAll(sigDir, 0o700); err != nil {
 		return nil, fmt.Errorf("signature folder: %w", err)
 	}
-	sigs := newSignatureSet(sigDir, log)
+	sigs, err := signature.NewReloader(signature.ReloaderOptions{Dir: sigDir, Interval: 5 * time.Second, Logger: log})
+	if sigs == nil {
+		return nil, fmt.Errorf("signatures: %w", err)
+	}
+	if err != nil {
+		log.Warn("some signatures were not loaded", "dir", sigDir, "err", err)
+	}
 	extra, err := extraEngines(mp)
 	if err != nil {
 		return nil, err
 	}
 	sc, err := malware.NewScanner(malware.ScannerOptions{
-		Engines: func() []malware.Engine { return append(sigs.engines(), extra...) },
+		Engines: func() []malware.Engine { return append(sigs.Engines(), extra...) },
 		Limits:  scanLimits(mp.Limits), Logger: log,
 	})
 	if err != nil {
@@ -78,7 +83,7 @@ func startProtection(ctx context.Context, cfg *config.Config, db *sqlite.DB, det
 		return nil, err
 	}
 	pr := &protection{webhookPath: mp.WebhookPath, webhook: protect.WebhookHandler(p.Deliver, dec, log)}
-	pr.runners = append(pr.runners, p.Run, sigs.watch)
+	pr.runners = append(pr.runners, p.Run, sigs.Run) // the folder is reloaded when it changes
 	pr.runners = append(pr.runners, func(ctx context.Context) error {
 		return protect.NewPoller(protect.PollerOptions{Plans: plans, S3: client, Store: db, Logger: log}).Run(ctx, p.Deliver)
 	})
@@ -166,70 +171,3 @@ func eventSources(mp config.MalwareProtection, log *slog.Logger) ([]protect.Sour
 	return out, nil
 }
 
-// signatureSet keeps the loaded signature folder and swaps in a new one
-// when the folder changes, without stopping scans in progress: each scan
-// takes the engines current when it starts.
-type signatureSet struct {
-	dir string
-	log *slog.Logger
-	cur atomic.Pointer[signature.DB]
-}
-
-func newSignatureSet(dir string, log *slog.Logger) *signatureSet {
-	s := &signatureSet{dir: dir, log: log}
-	s.reload()
-	return s
-}
-
-func (s *signatureSet) engines() []malware.Engine { return s.cur.Load().Engines() }
-
-// reload loads the folder; a folder that fails to load keeps the last
-// good signatures.
-func (s *signatureSet) reload() {
-	db, err := signature.Load(s.dir)
-	if db == nil {
-		s.log.Error("signatures not reloaded; keeping the last good set", "dir", s.dir, "err", err)
-		if s.cur.Load() == nil {
-			s.cur.Store(signature.Builtin())
-		}
-		return
-	}
-	if err != nil {
-		s.log.Warn("some signatures were not loaded", "dir", s.dir, "err", err)
-	}
-	s.cur.Store(db)
-	s.log.Info("signatures loaded", "dir", s.dir, "signatures", db.Info().Signatures())
-}
-
-// watch reloads the folder when a file in it changes (checked every 5 s).
-func (s *signatureSet) watch(ctx context.Context) error {
-	last := folderStamp(s.dir)
-	t := time.NewTicker(5 * time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if now := folderStamp(s.dir); now != last {
-				last = now
-				s.reload()
-			}
-		}
-	}
-}
-
-// folderStamp summarizes the names, sizes and times of a folder's files.
-func folderStamp(dir string) string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return "error: " + err.Error()
-	}
-	stamp := ""
-	for _, e := range entries {
-		if info, err := e.Info(); err == nil {
-			stamp += fmt.Sprintf("%s:%d:%d;", e.Name(), info.Size(), info.ModTime().UnixNano())
-		}
-	}
-	return stamp
-}
