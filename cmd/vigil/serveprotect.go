@@ -170,4 +170,3 @@ func eventSources(mp config.MalwareProtection, log *slog.Logger) ([]protect.Sour
 	}
 	return out, nil
 }
-
