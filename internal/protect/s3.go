@@ -7,10 +7,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/vigil-sec/vigil/internal/source"
@@ -34,35 +31,11 @@ var _ S3API = (*s3.Client)(nil)
 // (endpoint, path style, region, static keys or profile, else the SDK's
 // default credential chain). It makes no request.
 func NewS3Client(ctx context.Context, opts source.S3Options) (*s3.Client, error) {
-	var load []func(*config.LoadOptions) error
-	if opts.Region != "" {
-		load = append(load, config.WithRegion(opts.Region))
-	}
-	if opts.Profile != "" {
-		load = append(load, config.WithSharedConfigProfile(opts.Profile))
-	}
-	if (opts.AccessKeyID == "") != (opts.SecretAccessKey == "") {
-		return nil, errors.New("s3: set both the access key id and the secret access key, or neither")
-	}
-	if opts.AccessKeyID != "" {
-		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(
-			opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	cfg, err := source.AWSConfig(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("s3: load AWS config: %w", err)
+		return nil, fmt.Errorf("s3: %w", err)
 	}
-	if cfg.Region == "" {
-		cfg.Region = DefaultRegion
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.UsePathStyle = opts.PathStyle
-		if opts.Endpoint != "" {
-			o.BaseEndpoint = aws.String(opts.Endpoint)
-		}
-		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
-		o.DisableLogOutputChecksumValidationSkipped = true
-	}), nil
+	return source.S3Client(cfg, opts, ""), nil
 }
 
 // httpStatus returns the HTTP status of an S3 error, 0 when there was no

@@ -51,26 +51,9 @@ func NewS3(ctx context.Context, url string, opts S3Options) (Lister, error) {
 	if err != nil {
 		return nil, err
 	}
-	var load []func(*config.LoadOptions) error
-	if opts.Region != "" {
-		load = append(load, config.WithRegion(opts.Region))
-	}
-	if opts.Profile != "" {
-		load = append(load, config.WithSharedConfigProfile(opts.Profile))
-	}
-	if (opts.AccessKeyID == "") != (opts.SecretAccessKey == "") {
-		return nil, fmt.Errorf("s3://%s: set both the access key id and the secret access key, or neither", bucket)
-	}
-	if opts.AccessKeyID != "" {
-		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(
-			opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	cfg, err := AWSConfig(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("s3://%s: load AWS config: %w", bucket, err)
-	}
-	if cfg.Region == "" {
-		cfg.Region = "us-east-1"
+		return nil, fmt.Errorf("s3://%s: %w", bucket, err)
 	}
 	s := &s3Lister{bucket: bucket, prefix: prefix, cfg: cfg, opts: opts}
 	s.client = s.newClient(cfg.Region)
@@ -91,14 +74,51 @@ var _ Lister = (*s3Lister)(nil)
 
 func (s *s3Lister) newClient(region string) *s3.Client {
 	s.region = region
-	return s3.NewFromConfig(s.cfg, func(o *s3.Options) {
-		o.Region = region
-		o.UsePathStyle = s.opts.PathStyle
-		if s.opts.Endpoint != "" {
-			o.BaseEndpoint = aws.String(s.opts.Endpoint)
+	return S3Client(s.cfg, s.opts, region)
+}
+
+// AWSConfig loads the AWS SDK configuration for opts: its region, profile
+// and static credentials when given, else the SDK's default chain
+// (environment, shared files); the region defaults to us-east-1. It makes
+// no request.
+func AWSConfig(ctx context.Context, opts S3Options) (aws.Config, error) {
+	var load []func(*config.LoadOptions) error
+	if opts.Region != "" {
+		load = append(load, config.WithRegion(opts.Region))
+	}
+	if opts.Profile != "" {
+		load = append(load, config.WithSharedConfigProfile(opts.Profile))
+	}
+	if (opts.AccessKeyID == "") != (opts.SecretAccessKey == "") {
+		return aws.Config{}, errors.New("set both the access key id and the secret access key, or neither")
+	}
+	if opts.AccessKeyID != "" {
+		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(
+			opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS config: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	return cfg, nil
+}
+
+// S3Client returns an S3 client for cfg with opts' endpoint and
+// addressing style, in region (cfg's region when empty). Response
+// checksums are validated only when required, so S3-compatible servers
+// that send none work without warnings.
+func S3Client(cfg aws.Config, opts S3Options, region string) *s3.Client {
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if region != "" {
+			o.Region = region
 		}
-		// Only reads are made; don't warn about servers that send no
-		// response checksums.
+		o.UsePathStyle = opts.PathStyle
+		if opts.Endpoint != "" {
+			o.BaseEndpoint = aws.String(opts.Endpoint)
+		}
 		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
