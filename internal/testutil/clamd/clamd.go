@@ -11,17 +11,17 @@
 package clamd
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigil-sec/vigil/internal/testutil/proc"
 )
 
 // EnvBinary names the environment variable that may point at clamd.
@@ -53,7 +53,7 @@ type Server struct {
 	Config  string // the generated clamd.conf, for failure messages
 
 	cmd    *exec.Cmd
-	out    *syncBuffer
+	out    *proc.Buffer
 	exited chan error
 }
 
@@ -117,12 +117,12 @@ func start(t testing.TB, bin, dbDir string, conf []string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
-	s := &Server{Socket: filepath.Join(dir, "clamd.sock"), TCPAddr: "127.0.0.1:" + port, Dir: dir, out: &syncBuffer{}}
+	s := &Server{Socket: filepath.Join(dir, "clamd.sock"), TCPAddr: "127.0.0.1:" + port, Dir: dir, out: &proc.Buffer{}}
 	if err := s.writeConfig(dbDir, port, conf); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -234,32 +234,4 @@ func ping(network, addr string) error {
 		return fmt.Errorf("PING answered %q", b[:n])
 	}
 	return nil
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-// syncBuffer collects clamd's output from the exec goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

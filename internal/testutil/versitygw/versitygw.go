@@ -10,19 +10,19 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/vigil-sec/vigil/internal/testutil/proc"
 )
 
 // EnvBinary names the environment variable that may point at the binary.
@@ -79,7 +79,7 @@ type Server struct {
 	Dir       string // the posix backend's root; each bucket is a folder
 
 	cmd *exec.Cmd
-	out *syncBuffer
+	out *proc.Buffer
 }
 
 // Start starts versitygw on a free 127.0.0.1 port with an empty temporary
@@ -109,7 +109,7 @@ func Start(t testing.TB, opts Options) *Server {
 }
 
 func start(t testing.TB, bin string, opts Options) (*Server, error) {
-	port, err := freePort()
+	port, err := proc.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +120,7 @@ func start(t testing.TB, bin string, opts Options) (*Server, error) {
 		SecretKey: "vigiltestsecret123",
 		Region:    "us-east-1",
 		Dir:       filepath.Join(base, "data"),
-		out:       &syncBuffer{},
+		out:       &proc.Buffer{},
 	}
 	if err := os.Mkdir(s.Dir, 0o755); err != nil {
 		return nil, err
@@ -221,31 +221,4 @@ func cleanEnv() []string {
 		env = append(env, kv)
 	}
 	return env
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	return port, err
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
