@@ -78,7 +78,7 @@ type Protector struct {
 	m     *metrics
 
 	queue   chan job
-	results chan ScanResultEvent // to the publishers
+	results chan any // events for the publishers
 
 	mu       sync.Mutex
 	inflight map[string]bool // objects queued or being scanned
@@ -106,7 +106,7 @@ func New(o Options) (*Protector, error) {
 		o: o, plans: map[string]*Plan{}, log: o.Logger.With("component", "protect"),
 		m:        newMetrics(o.Registerer),
 		queue:    make(chan job, o.QueueSize),
-		results:  make(chan ScanResultEvent, o.QueueSize),
+		results:  make(chan any, o.QueueSize),
 		inflight: map[string]bool{},
 	}
 	for i := range o.Plans {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/store"
@@ -13,18 +14,44 @@ import (
 // ScanResultDetailType is the EventBridge detail-type of scan results.
 const ScanResultDetailType = "GuardDuty Malware Protection Object Scan Result"
 
-// ScanResultEvent is GuardDuty's "Object Scan Result" event as EventBridge
-// delivers it; Vigil sends it to webhooks and NATS as JSON.
-type ScanResultEvent struct {
-	Version    string           `json:"version"` // "0"
-	ID         string           `json:"id"`      // a UUID, new for each event
-	DetailType string           `json:"detail-type"`
-	Source     string           `json:"source"` // "aws.guardduty"
-	Account    string           `json:"account"`
-	Time       string           `json:"time"` // RFC 3339, seconds, UTC
-	Region     string           `json:"region"`
-	Resources  []string         `json:"resources"` // the plan's ARN
-	Detail     ScanResultDetail `json:"detail"`
+// PostScanActionFailedDetailType is the EventBridge detail-type of the
+// event GuardDuty sends when tagging (or another post-scan action) fails.
+const PostScanActionFailedDetailType = "GuardDuty Malware Protection Post Scan Action Failed"
+
+// Event is a GuardDuty event as EventBridge delivers it; Vigil sends it to
+// webhooks and NATS as JSON.
+type Event[D any] struct {
+	Version    string   `json:"version"` // "0"
+	ID         string   `json:"id"`      // a UUID, the same when one scan's event is sent again
+	DetailType string   `json:"detail-type"`
+	Source     string   `json:"source"` // "aws.guardduty"
+	Account    string   `json:"account"`
+	Time       string   `json:"time"` // RFC 3339, seconds, UTC
+	Region     string   `json:"region"`
+	Resources  []string `json:"resources"` // the plan's ARN
+	Detail     D        `json:"detail"`
+}
+
+// ScanResultEvent is GuardDuty's "Object Scan Result" event.
+type ScanResultEvent = Event[ScanResultDetail]
+
+// PostScanActionFailedEvent is GuardDuty's "Post Scan Action Failed" event.
+type PostScanActionFailedEvent = Event[PostScanActionFailedDetail]
+
+// PostScanActionFailedDetail names the object and the actions that failed.
+type PostScanActionFailedDetail struct {
+	SchemaVersion   string          `json:"schemaVersion"` // "1.0"
+	ResourceType    string          `json:"resourceType"`  // "S3_OBJECT"
+	S3ObjectDetails S3ObjectDetails `json:"s3ObjectDetails"`
+	PostScanActions []FailedAction  `json:"postScanActions"`
+}
+
+// FailedAction is one failed post-scan action: actionType TAGGING,
+// QUARANTINE or DELETE, failureReason such as ACCESS_DENIED or
+// TAG_LIMIT_EXCEEDED.
+type FailedAction struct {
+	ActionType    string `json:"actionType"`
+	FailureReason string `json:"failureReason"`
 }
 
 // ScanResultDetail is the detail of a ScanResultEvent.
@@ -84,6 +111,39 @@ func (p *Protector) ResultEvent(rec store.ScanRecord) ScanResultEvent {
 	}
 }
 
+// ActionFailedEvent returns the "Post Scan Action Failed" event of a scan
+// record, and false when no post-scan action failed.
+func (p *Protector) ActionFailedEvent(rec store.ScanRecord) (PostScanActionFailedEvent, bool) {
+	var failed []FailedAction
+	for _, a := range rec.PostScanActions {
+		if a.Status == ActionFailed {
+			failed = append(failed, FailedAction{ActionType: a.Type, FailureReason: failureCode(a.Reason)})
+		}
+	}
+	if len(failed) == 0 {
+		return PostScanActionFailedEvent{}, false
+	}
+	return PostScanActionFailedEvent{
+		Version: "0", ID: eventUUID("post-scan-action\x00" + rec.ScanID), DetailType: PostScanActionFailedDetailType,
+		Source: "aws.guardduty", Account: p.o.AccountID, Time: rec.CompletedAt.UTC().Format(time.RFC3339),
+		Region: p.o.Region, Resources: []string{p.PlanARN(rec.PlanID)},
+		Detail: PostScanActionFailedDetail{
+			SchemaVersion: "1.0", ResourceType: "S3_OBJECT", PostScanActions: failed,
+			S3ObjectDetails: S3ObjectDetails{BucketName: rec.Bucket, ObjectKey: rec.Key, ETag: rec.ETag, VersionID: rec.VersionID},
+		},
+	}, true
+}
+
+// failureCode takes the code a failed action's reason starts with
+// ("ACCESS_DENIED: put tagging: ..."), or INTERNAL_ERROR.
+func failureCode(reason string) string {
+	code, _, _ := strings.Cut(reason, ":")
+	if code == "" || strings.TrimLeft(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" {
+		return "INTERNAL_ERROR"
+	}
+	return code
+}
+
 // threatNames returns the distinct threat names, in order of detection.
 func distinctThreatNames(ts []store.ScanThreat) []string {
 	var names []string
@@ -99,7 +159,7 @@ func distinctThreatNames(ts []store.ScanThreat) []string {
 
 // report stores the record and the finding, counts the scan and hands
 // the result event to publish.
-func (p *Protector) report(ctx context.Context, plan *Plan, rec store.ScanRecord, publish func(context.Context, ScanResultEvent)) {
+func (p *Protector) report(ctx context.Context, plan *Plan, rec store.ScanRecord, publish func(context.Context, any)) {
 	if err := p.o.Store.PutScan(ctx, rec); err != nil {
 		p.log.Error("cannot record scan", "scan_id", rec.ScanID, "err", err)
 	}
@@ -114,17 +174,20 @@ func (p *Protector) report(ctx context.Context, plan *Plan, rec store.ScanRecord
 		"tagged", rec.Tagged, "scan_id", rec.ScanID, "trigger", rec.Trigger)
 	if len(p.o.Publishers) > 0 {
 		publish(ctx, p.ResultEvent(rec))
+		if ev, ok := p.ActionFailedEvent(rec); ok {
+			publish(ctx, ev)
+		}
 	}
 }
 
 // enqueueResult hands an event to the publish loop; a full backlog drops
 // it (counted and logged): the record in the store keeps the result.
-func (p *Protector) enqueueResult(_ context.Context, ev ScanResultEvent) {
+func (p *Protector) enqueueResult(_ context.Context, ev any) {
 	select {
 	case p.results <- ev:
 	default:
 		p.m.published.WithLabelValues(publishDropped).Inc()
-		p.log.Warn("scan-result backlog full; event dropped", "bucket", ev.Detail.S3ObjectDetails.BucketName)
+		p.log.Warn("scan-result backlog full; event dropped")
 	}
 }
 
@@ -140,7 +203,7 @@ func (p *Protector) publishLoop(ctx context.Context) {
 }
 
 // publishNow sends ev to every publisher.
-func (p *Protector) publishNow(ctx context.Context, ev ScanResultEvent) {
+func (p *Protector) publishNow(ctx context.Context, ev any) {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		p.log.Error("cannot encode scan result", "err", err) // cannot happen: strings and bools
