@@ -2,6 +2,7 @@ package protect
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -169,6 +170,7 @@ func (p *Protector) Run(ctx context.Context) error {
 		wg.Go(func() { p.work(ctx) })
 	}
 	wg.Go(func() { p.publishLoop(ctx) })
+	p.redeliverPending(ctx)
 	<-ctx.Done()
 	wg.Wait()
 	p.mu.Lock()
@@ -189,13 +191,16 @@ func (p *Protector) Run(ctx context.Context) error {
 // event of an object already queued or being scanned. It never blocks: a
 // full queue returns ErrQueueFull, so the source can have the event
 // redelivered later; after Run has returned it returns ErrStopped.
-func (p *Protector) Deliver(_ context.Context, ev ObjectEvent) error {
+func (p *Protector) Deliver(ctx context.Context, ev ObjectEvent) error {
 	plan := p.planFor(ev.Bucket, ev.Key)
 	if plan == nil {
 		p.m.ignore(reasonNoPlan)
 		return nil
 	}
 	j := job{ev: ev, plan: plan, id: objectID(ev.Bucket, ev.Key, ev.VersionID, ev.ETag)}
+	if err := p.keepPending(ctx, j); err != nil {
+		return err // not accepted: the source keeps the event
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped {
@@ -212,7 +217,58 @@ func (p *Protector) Deliver(_ context.Context, ev ObjectEvent) error {
 		return nil
 	default:
 		p.m.ignore(reasonQueueFull)
+		p.dropPending(ctx, j)
 		return ErrQueueFull
+	}
+}
+
+// keepPending records an accepted event in the store (when it can keep
+// pending events) so that a crash before the scan loses nothing.
+func (p *Protector) keepPending(ctx context.Context, j job) error {
+	ps, ok := p.o.Store.(store.PendingStore)
+	if !ok {
+		return nil
+	}
+	b, err := json.Marshal(j.ev)
+	if err != nil {
+		return err
+	}
+	return ps.PutPending(ctx, j.id, b)
+}
+
+// dropPending forgets a pending event once it is handled (or refused).
+func (p *Protector) dropPending(ctx context.Context, j job) {
+	if ps, ok := p.o.Store.(store.PendingStore); ok {
+		if err := ps.DeletePending(context.WithoutCancel(ctx), j.id); err != nil {
+			p.log.Warn("cannot clear a pending object event; it will be checked again at start", "err", err)
+		}
+	}
+}
+
+// redeliverPending queues the events accepted before a stop or crash but
+// not scanned; objects already scanned are skipped by the usual check.
+func (p *Protector) redeliverPending(ctx context.Context) {
+	ps, ok := p.o.Store.(store.PendingStore)
+	if !ok {
+		return
+	}
+	evs, err := ps.ListPending(ctx)
+	if err != nil {
+		p.log.Error("cannot read pending object events", "err", err)
+		return
+	}
+	for _, b := range evs {
+		var ev ObjectEvent
+		if err := json.Unmarshal(b, &ev); err != nil {
+			p.log.Warn("unreadable pending object event dropped", "err", err)
+			continue
+		}
+		if err := p.Deliver(ctx, ev); err != nil {
+			p.log.Warn("pending object event not queued; it stays pending", "bucket", ev.Bucket, "key", ev.Key, "err", err)
+		}
+	}
+	if len(evs) > 0 {
+		p.log.Info("object events accepted before the last stop queued again", "events", len(evs))
 	}
 }
 
@@ -240,6 +296,9 @@ func (p *Protector) work(ctx context.Context) {
 		case j := <-p.queue:
 			p.m.depth.Dec()
 			p.handle(ctx, j)
+			if ctx.Err() == nil { // a scan cut short by a stop stays pending
+				p.dropPending(ctx, j)
+			}
 			p.mu.Lock()
 			delete(p.inflight, j.id)
 			p.mu.Unlock()

@@ -158,3 +158,14 @@ type ScanStore interface {
 	// count, so they are retried. An empty version is never done.
 	ScanDone(ctx context.Context, bucket, key, version string) (bool, error)
 }
+
+// PendingStore keeps object events that were accepted for a malware scan
+// but not scanned yet, keyed by an object id (bucket, key, version), so
+// that a crash or restart loses none: they are scanned again at start.
+// It is an optional extension of a Store.
+type PendingStore interface {
+	PutPending(ctx context.Context, id string, event []byte) error
+	DeletePending(ctx context.Context, id string) error
+	// ListPending returns the events, oldest first.
+	ListPending(ctx context.Context) ([][]byte, error)
+}

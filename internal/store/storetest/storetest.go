@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScanListFilters", scans(testScanListFilters)},
 		{"ScanListPaging", scans(testScanListPaging)},
 		{"ScanListInvalid", scans(testScanListInvalid)},
+		{"Pending", testPending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
