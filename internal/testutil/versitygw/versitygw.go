@@ -68,6 +68,8 @@ type Options struct {
 	// Sidecar keeps object metadata in a sidecar folder instead of
 	// extended attributes, for filesystems without user xattrs.
 	Sidecar bool
+	// Versioning enables bucket versioning support (posix --versioning-dir).
+	Versioning bool
 }
 
 // Server is a running versitygw.
@@ -134,6 +136,13 @@ func start(t testing.TB, bin string, opts Options) (*Server, error) {
 			return nil, err
 		}
 		args = append(args, "--sidecar", meta)
+	}
+	if opts.Versioning {
+		vdir := filepath.Join(base, "versions")
+		if err := os.Mkdir(vdir, 0o755); err != nil {
+			return nil, err
+		}
+		args = append(args, "--versioning-dir", vdir)
 	}
 	args = append(args, s.Dir)
 	s.cmd = exec.Command(bin, args...)
