@@ -165,12 +165,12 @@ func (p *Protector) Run(ctx context.Context) error {
 	}
 	p.running = true
 	p.mu.Unlock()
+	p.redeliverPending(ctx) // before the workers start, so none is scanned twice
 	var wg sync.WaitGroup
 	for range p.o.Workers {
 		wg.Go(func() { p.work(ctx) })
 	}
 	wg.Go(func() { p.publishLoop(ctx) })
-	p.redeliverPending(ctx)
 	<-ctx.Done()
 	wg.Wait()
 	p.mu.Lock()
@@ -216,8 +216,9 @@ func (p *Protector) Deliver(ctx context.Context, ev ObjectEvent) error {
 		p.m.depth.Inc()
 		return nil
 	default:
+		// The event stays pending: scanned when the source redelivers it,
+		// or at the next start.
 		p.m.ignore(reasonQueueFull)
-		p.dropPending(ctx, j)
 		return ErrQueueFull
 	}
 }
@@ -247,6 +248,7 @@ func (p *Protector) dropPending(ctx context.Context, j job) {
 
 // redeliverPending queues the events accepted before a stop or crash but
 // not scanned; objects already scanned are skipped by the usual check.
+// Events that do not fit in the queue stay pending for the next start.
 func (p *Protector) redeliverPending(ctx context.Context) {
 	ps, ok := p.o.Store.(store.PendingStore)
 	if !ok {
