@@ -42,14 +42,20 @@ func awsCLI(t *testing.T, s *versitygw.Server, args ...string) string {
 	return string(out)
 }
 
-// TestMalwareProtectionS3Scenario is the scenario users try first: protect
-// a bucket, "aws s3 cp eicar.com s3://bucket/", and within seconds the
-// object carries GuardDutyMalwareScanStatus=THREATS_FOUND; a clean file
-// gets NO_THREATS_FOUND. versitygw sends S3 event notifications to
-// "vigil serve"; the AWS CLI uploads and reads the tags.
-func TestMalwareProtectionS3Scenario(t *testing.T) {
-	// versitygw posts a test event at start and exits if nobody answers,
-	// so a relay answers at once and forwards to vigil once it is up.
+// protectedServer is a versitygw whose event notifications go to a
+// running "vigil serve" with a protection plan for one bucket.
+type protectedServer struct {
+	s3   *versitygw.Server
+	addr string // vigil's listen address
+	data string // vigil's data dir
+}
+
+// startProtected starts versitygw (with opts) and "vigil serve" protecting
+// bucket, and stops both when the test ends. versitygw posts a test event
+// at start and exits if nobody answers, so a relay answers at once and
+// forwards to vigil once it is up.
+func startProtected(t *testing.T, bucket string, opts versitygw.Options, setup func(*versitygw.Server)) *protectedServer {
+	t.Helper()
 	var target atomic.Value
 	target.Store("")
 	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -60,26 +66,28 @@ func TestMalwareProtectionS3Scenario(t *testing.T) {
 			}
 		}
 	}))
-	defer relay.Close()
-	s := versitygw.Start(t, versitygw.Options{Args: []string{"--event-webhook-url", relay.URL}})
-	s.CreateBucket(t, "uploads")
-
+	t.Cleanup(relay.Close)
+	opts.Args = append(opts.Args, "--event-webhook-url", relay.URL)
+	s := versitygw.Start(t, opts)
+	s.CreateBucket(t, bucket)
+	if setup != nil {
+		setup(s)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
+	ps := &protectedServer{s3: s, addr: ln.Addr().String(), data: t.TempDir()}
 	ln.Close()
-	data := t.TempDir()
 	cfgPath := filepath.Join(t.TempDir(), "vigil.yaml")
 	cfg := fmt.Sprintf(`data_dir: %s
 listen: %s
 s3: {endpoint: %s, region: us-east-1, path_style: true, access_key_id: %s, secret_access_key: %s}
 malware_protection:
   plans:
-    - bucket: uploads
+    - bucket: %s
       key_decoding: raw
-`, data, addr, s.Endpoint, s.AccessKey, s.SecretKey)
+`, ps.data, ps.addr, s.Endpoint, s.AccessKey, s.SecretKey, bucket)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -89,15 +97,26 @@ malware_protection:
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() {
+	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 		if t.Failed() {
 			t.Logf("vigil serve:\n%s", stderr.String())
 		}
-	}()
-	waitHTTP(t, "http://"+addr+"/healthz")
-	target.Store("http://" + addr + "/s3-events")
+	})
+	waitHTTP(t, "http://"+ps.addr+"/healthz")
+	target.Store("http://" + ps.addr + "/s3-events")
+	return ps
+}
+
+// TestMalwareProtectionS3Scenario is the scenario users try first: protect
+// a bucket, "aws s3 cp eicar.com s3://bucket/", and within seconds the
+// object carries GuardDutyMalwareScanStatus=THREATS_FOUND; a clean file
+// gets NO_THREATS_FOUND. versitygw sends S3 event notifications to
+// "vigil serve"; the AWS CLI uploads and reads the tags.
+func TestMalwareProtectionS3Scenario(t *testing.T) {
+	ps := startProtected(t, "uploads", versitygw.Options{}, nil)
+	s, addr, data := ps.s3, ps.addr, ps.data
 
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "eicar.com"), eicar(), 0o644)

@@ -3,16 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,51 +17,14 @@ import (
 // infected version of one key to a versioned bucket: each version is
 // scanned on its own, and the first keeps its NO_THREATS_FOUND tag.
 func TestMalwareProtectionNewVersions(t *testing.T) {
-	var target atomic.Value
-	target.Store("")
-	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if u := target.Load().(string); u != "" {
-			if resp, err := http.Post(u, "application/json", bytes.NewReader(body)); err == nil {
-				resp.Body.Close()
-			}
-		}
-	}))
-	defer relay.Close()
-	s := versitygw.Start(t, versitygw.Options{Args: []string{"--event-webhook-url", relay.URL}, Versioning: true})
-	s.CreateBucket(t, "versioned")
 	ctx := context.Background()
-	c := s.Client()
-	if _, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("versioned"),
-		VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
-		t.Fatalf("enable versioning: %v", err)
-	}
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	data := t.TempDir()
-	cfgPath := filepath.Join(t.TempDir(), "vigil.yaml")
-	os.WriteFile(cfgPath, []byte(fmt.Sprintf(`data_dir: %s
-listen: %s
-s3: {endpoint: %s, region: us-east-1, path_style: true, access_key_id: %s, secret_access_key: %s}
-malware_protection:
-  plans: [{bucket: versioned, key_decoding: raw}]
-`, data, addr, s.Endpoint, s.AccessKey, s.SecretKey)), 0o600)
-	cmd := exec.Command(vigilBin, "serve", "--config", cfgPath)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("vigil serve:\n%s", stderr.String())
+	ps := startProtected(t, "versioned", versitygw.Options{Versioning: true}, func(s *versitygw.Server) {
+		if _, err := s.Client().PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: aws.String("versioned"),
+			VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}}); err != nil {
+			t.Fatalf("enable versioning: %v", err)
 		}
-	}()
-	waitHTTP(t, "http://"+addr+"/healthz")
-	target.Store("http://" + addr + "/s3-events")
+	})
+	c := ps.s3.Client()
 
 	put := func(body []byte) string {
 		out, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("versioned"), Key: aws.String("doc.bin"), Body: bytes.NewReader(body)})
