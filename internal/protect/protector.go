@@ -42,6 +42,10 @@ const (
 	DefaultWorkers        = 4
 	DefaultQueueSize      = 1000
 	DefaultMaxObjectBytes = 100 << 30 // GuardDuty's limit: 100 GB
+	// DefaultCopyPartBytes is S3's largest single CopyObject (5 GiB):
+	// larger objects are quarantined with a multipart copy in parts of
+	// this size.
+	DefaultCopyPartBytes = 5 << 30
 )
 
 // Options configure a Protector. Plans, S3, Scanner and Store are required.
@@ -64,9 +68,13 @@ type Options struct {
 	// MaxObjectBytes: larger objects are UNSUPPORTED without being read
 	// (default 100 GiB).
 	MaxObjectBytes int64
-	Logger         *slog.Logger
-	Registerer     prometheus.Registerer // nil registers no metrics
-	Now            func() time.Time
+	// CopyPartBytes: objects larger than this are quarantined with a
+	// multipart copy in parts of this size (default 5 GiB, S3's limit for
+	// one CopyObject; at least 5 MiB, S3's smallest part).
+	CopyPartBytes int64
+	Logger        *slog.Logger
+	Registerer    prometheus.Registerer // nil registers no metrics
+	Now           func() time.Time
 }
 
 // Protector runs the plans: object events in, scan, tag, post-scan
@@ -136,6 +144,10 @@ func fillDefaults(o *Options) {
 	if o.MaxObjectBytes <= 0 {
 		o.MaxObjectBytes = DefaultMaxObjectBytes
 	}
+	if o.CopyPartBytes <= 0 {
+		o.CopyPartBytes = DefaultCopyPartBytes
+	}
+	o.CopyPartBytes = max(o.CopyPartBytes, 5<<20)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
