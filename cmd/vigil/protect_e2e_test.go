@@ -16,14 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-sec/vigil/internal/malware/signature"
 	"github.com/vigil-sec/vigil/internal/testutil/versitygw"
 )
 
-// eicar returns the EICAR test file, built from pieces so that this
-// source file is not itself flagged by scanners.
-func eicar() []byte {
-	return []byte(`X5O!P%@AP[4\PZX54(P^)7CC)7}$` + "EICAR-STANDARD-ANTIVIRUS-" + `TEST-FILE!$H+H*`)
-}
+// eicar returns the EICAR test file (built at run time, so that no
+// source file is flagged by scanners).
+func eicar() []byte { return signature.EICAR() }
 
 // awsCLI runs the Debian AWS CLI against the S3 server.
 func awsCLI(t *testing.T, s *versitygw.Server, args ...string) string {

@@ -282,7 +282,7 @@ func (p *Protector) redeliverPending(ctx context.Context) {
 		}
 	}
 	if len(evs) > 0 {
-		p.log.Info("object events accepted before the last stop queued again", "events", len(evs))
+		p.log.Info("pending object events found at start (accepted but not yet scanned)", "events", len(evs))
 	}
 }
 

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/vigil-sec/vigil/internal/source"
 )
 
 // SQSSourceOptions configures an SQSSource. Zero fields take the defaults
@@ -136,20 +136,14 @@ func NewSQSSource(opts SQSSourceOptions, logger *slog.Logger) (*SQSSource, error
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	var load []func(*config.LoadOptions) error
-	if region := cmp.Or(opts.Region, sqsRegionFromURL(opts.QueueURL)); region != "" {
-		load = append(load, config.WithRegion(region))
-	}
-	if opts.AccessKeyID != "" {
-		load = append(load, config.WithCredentialsProvider(
-			credentials.NewStaticCredentialsProvider(opts.AccessKeyID, opts.SecretAccessKey, opts.SessionToken)))
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background(), load...)
+	// The same AWS configuration as S3 access: region (from the options or
+	// the queue URL), static keys when given, else the default chain.
+	cfg, err := source.AWSConfig(context.Background(), source.S3Options{
+		Region: cmp.Or(opts.Region, sqsRegionFromURL(opts.QueueURL)), AccessKeyID: opts.AccessKeyID,
+		SecretAccessKey: opts.SecretAccessKey, SessionToken: opts.SessionToken,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("sqs: AWS configuration: %w", err)
-	}
-	if cfg.Region == "" {
-		return nil, fmt.Errorf("sqs queue %s: no region (set it, or AWS_REGION)", opts.QueueURL)
+		return nil, fmt.Errorf("sqs queue %s: %w", opts.QueueURL, err)
 	}
 	opts.Region = cfg.Region
 	client := sqs.NewFromConfig(cfg, func(o *sqs.Options) {
