@@ -36,8 +36,10 @@ func (e Entry) IsDomain() bool { return e.Domain != "" }
 
 // List is a parsed threat or trusted list.
 type List struct {
-	Name    string
-	Format  Format
+	Name   string
+	Format Format
+	// Family is the finding family the list feeds; FamilyCustom when unset.
+	Family  Family
 	Entries []Entry
 }
 

@@ -10,6 +10,7 @@ import (
 type Match struct {
 	ListName   string
 	ThreatName string // the entry's category or activity; may be empty
+	Family     Family // the finding family of the list
 }
 
 // Set answers which lists contain an IP address or a domain. It is
@@ -29,8 +30,12 @@ func NewSet(lists ...*List) *Set {
 	var v4, v6 []prefixEntry
 	domains := make(map[string][]uint32)
 	for _, l := range lists {
+		fam := l.Family
+		if fam == "" {
+			fam = FamilyCustom
+		}
 		for _, e := range l.Entries {
-			id := in.match(Match{ListName: l.Name, ThreatName: e.ThreatName})
+			id := in.match(Match{ListName: l.Name, ThreatName: e.ThreatName, Family: fam})
 			switch {
 			case e.IsDomain():
 				domains[e.Domain] = append(domains[e.Domain], id)
