@@ -36,8 +36,10 @@ func runAnalyze(ctx context.Context, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	var lf logFlags
 	var s3f s3Flags
+	var inf intelFlags
 	lf.register(fs)
 	s3f.register(fs)
+	inf.register(fs)
 	paths, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -56,8 +58,16 @@ func runAnalyze(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	s3o := source.S3Options{}
+	cfg, err := inf.load()
+	if err != nil {
+		return err
+	}
+	s3o := s3OptionsFrom(cfg.S3)
 	s3f.apply(&s3o)
+	ti, err := loadIntel(ctx, cfg, s3o, log)
+	if err != nil {
+		return err
+	}
 	var listers []source.Lister
 	for _, p := range paths {
 		l, err := source.Open(ctx, p, s3o)
@@ -73,7 +83,7 @@ func runAnalyze(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
-	eng := detect.New(detect.Registered(), detect.Options{Logger: log})
+	eng := detect.New(detect.Registered(), detect.Options{Logger: log, Intel: ti.Current})
 	start := time.Now()
 	cpu0 := cpuTime()
 	stopProgress := progress(*quiet, eng)

@@ -86,6 +86,10 @@ func decodeFindings(t *testing.T, out string) []finding.Finding {
 	return fs
 }
 
+// intelConfig is the vigil.yaml "vigil simulate" writes for its
+// threat-intelligence attacks.
+func intelConfig(simOut string) string { return filepath.Join(simOut, ".intel", "vigil.yaml") }
+
 func readManifest(t *testing.T, dir string) simulate.Manifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
@@ -137,7 +141,7 @@ func TestAnalyzeFindsEveryInjectedAttackAndNothingElse(t *testing.T) {
 	if len(types) != len(simulate.SupportedAttacks()) {
 		t.Fatalf("manifest has %d attack types, want all %d", len(types), len(simulate.SupportedAttacks()))
 	}
-	out := mustVigil(t, "analyze", "--json", "--quiet", dir)
+	out := mustVigil(t, "analyze", "--json", "--quiet", "--config", intelConfig(dir), dir)
 	got := typeAccounts(decodeFindings(t, out))
 	if diff := cmp.Diff(injected(m), got); diff != "" {
 		t.Errorf("findings (type account) differ from injected attacks (-injected +found):\n%s", diff)
@@ -147,7 +151,7 @@ func TestAnalyzeFindsEveryInjectedAttackAndNothingElse(t *testing.T) {
 func TestAnalyzeBenignTrafficHasNoFindings(t *testing.T) {
 	dir := t.TempDir()
 	mustVigil(t, "simulate", "--out", dir, "--events", "30000", "--seed", "11", "--org", "o-abcdefghij")
-	out, errOut, code := vigil(t, "analyze", "--json", dir)
+	out, errOut, code := vigil(t, "analyze", "--json", "--config", intelConfig(dir), dir)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}

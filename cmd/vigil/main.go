@@ -75,6 +75,7 @@ func commands() []command {
 		{"scans", "list malware scan records", runScans},
 		{"findings", "list, show, archive and sample stored findings", runFindings},
 		{"detectors", "list the finding types Vigil produces", runDetectors},
+		{"intel", "check addresses and domains against threat lists; show list state", runIntel},
 		{"simulate", "write simulated CloudTrail logs with injected attacks", runSimulate},
 		{"config", "check a vigil.yaml", runConfig},
 		{"version", "print the version", runVersion},

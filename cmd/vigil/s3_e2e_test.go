@@ -55,7 +55,7 @@ func TestS3AnalyzeAndServe(t *testing.T) {
 	}
 
 	env := []string{"AWS_ACCESS_KEY_ID=" + s.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s.SecretKey, "AWS_REGION=" + s.Region}
-	s3args := []string{"--s3-endpoint", s.Endpoint}
+	s3args := []string{"--s3-endpoint", s.Endpoint, "--config", intelConfig(logs)}
 
 	// serve: one pass over what is uploaded so far.
 	serveOnce := func() {
@@ -71,7 +71,7 @@ func TestS3AnalyzeAndServe(t *testing.T) {
 	serveOnce()
 	serveOnce() // nothing new: counts must not change
 
-	local := idCounts(decodeFindings(t, mustVigil(t, "analyze", "--json", "--quiet", filepath.Join(logs, "AWSLogs"))))
+	local := idCounts(decodeFindings(t, mustVigil(t, "analyze", "--json", "--quiet", "--config", intelConfig(logs), filepath.Join(logs, "AWSLogs"))))
 	if len(early) == 0 || len(early) >= len(local) {
 		t.Fatalf("first pass stored %d of %d findings; want some but not all, or the test proves nothing", len(early), len(local))
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/config"
 	"github.com/vigil-sec/vigil/internal/detect"
+	"github.com/vigil-sec/vigil/internal/intel/loader"
 	"github.com/vigil-sec/vigil/internal/pipeline"
 	"github.com/vigil-sec/vigil/internal/source"
 	"github.com/vigil-sec/vigil/internal/store"
@@ -119,8 +120,17 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s3o := s3OptionsFrom(cfg.S3)
+	sf.s3.apply(&s3o)
+	ti, err := newIntelLoader(cfg, s3o, filepath.Join(cfg.DataDir, "intel-cache"), log, reg)
+	if err != nil {
+		return err
+	}
+	if err := ti.Load(ctx); err != nil {
+		log.Warn("threat intelligence not fully loaded; the lists that loaded are in use", "err", err)
+	}
 	eng := detect.New(detect.Registered(), detect.Options{
-		DetectorID: detectorID, StateLimit: cfg.Detection.StateLimit, Logger: log, Registerer: reg,
+		DetectorID: detectorID, StateLimit: cfg.Detection.StateLimit, Logger: log, Registerer: reg, Intel: ti.Current,
 	})
 	sources, err := watchSources(ctx, cfg, sf)
 	if err != nil {
@@ -142,10 +152,10 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	return runService(ctx, cfg, w, pr, db, reg, log)
+	return runService(ctx, cfg, w, pr, ti, db, reg, log)
 }
 
-func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, db store.Store,
+func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, ti *loader.Loader, db store.Store,
 	reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -165,6 +175,11 @@ func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr
 			}()
 		}
 	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = ti.Run(ctx) // refreshes lists until ctx is done
+	}()
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -38,20 +38,21 @@ func TestServeRestartNeitherSkipsNorRepeats(t *testing.T) {
 		}
 	}
 	mustVigil(t, args...)
-	want := idCounts(decodeFindings(t, mustVigil(t, "analyze", "--json", "--quiet", logs)))
+	cfg := intelConfig(logs)
+	want := idCounts(decodeFindings(t, mustVigil(t, "analyze", "--json", "--quiet", "--config", cfg, logs)))
 	if len(want) == 0 {
 		t.Fatal("analyze found nothing; the test would prove nothing")
 	}
 
 	// Run 1: a bounded pass, then exit.
-	mustVigil(t, "serve", "--once", "--max-files-per-pass", "7", "--data-dir", data, "--watch", logs)
+	mustVigil(t, "serve", "--config", cfg, "--once", "--max-files-per-pass", "7", "--data-dir", data, "--watch", logs)
 	partial := decodeFindings(t, mustVigil(t, "findings", "list", "--json", "--data-dir", data))
 	if len(partial) >= len(want) && cmp.Equal(idCounts(partial), want) {
 		t.Fatal("the first bounded pass already read everything; the restart is not tested")
 	}
 
 	// Run 2: the service, killed without warning while it works.
-	cmd := exec.Command(vigilBin, "serve", "--listen", "127.0.0.1:0", "--data-dir", data,
+	cmd := exec.Command(vigilBin, "serve", "--config", cfg, "--listen", "127.0.0.1:0", "--data-dir", data,
 		"--watch", logs, "--poll-interval", "1s", "--max-files-per-pass", "5")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -64,14 +65,14 @@ func TestServeRestartNeitherSkipsNorRepeats(t *testing.T) {
 	t.Logf("killed run logged:\n%s", lastLines(stderr.String(), 5))
 
 	// Run 3: finish the backlog.
-	mustVigil(t, "serve", "--once", "--data-dir", data, "--watch", logs)
+	mustVigil(t, "serve", "--config", cfg, "--once", "--data-dir", data, "--watch", logs)
 	got := idCounts(decodeFindings(t, mustVigil(t, "findings", "list", "--json", "--data-dir", data)))
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stored findings differ from one-shot analysis (-analyze +serve):\n%s", diff)
 	}
 
 	// A further pass reads nothing new and changes no count.
-	mustVigil(t, "serve", "--once", "--data-dir", data, "--watch", logs)
+	mustVigil(t, "serve", "--config", cfg, "--once", "--data-dir", data, "--watch", logs)
 	again := idCounts(decodeFindings(t, mustVigil(t, "findings", "list", "--json", "--data-dir", data)))
 	if diff := cmp.Diff(want, again); diff != "" {
 		t.Errorf("an extra pass changed the findings:\n%s", diff)

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ func runSimulate(ctx context.Context, args []string) error {
 	fs.StringVar(&o.OrgID, "org", "", "write an organization trail layout with this o-... id")
 	fs.Uint64Var(&o.Seed, "seed", 1, "random seed; the same options and seed give the same files")
 	fs.Var(&attacks, "attack", "inject an attack: TYPE, TYPE@RFC3339 or TYPE@+90m (repeatable)")
+	intelOut := fs.String("intel-out", "", "where to write the threat lists, ip-ranges.json and vigil.yaml the threat-intelligence attacks need (default OUT/.intel, which log readers skip)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -77,5 +79,14 @@ func runSimulate(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "vigil: wrote %d events (%d injected attacks) in %d files, %s, to %s\n",
 		m.Events, len(m.Attacks), m.Files, humanBytes(m.Bytes), o.Out)
+	if *intelOut == "" {
+		*intelOut = filepath.Join(o.Out, ".intel")
+	}
+	files, err := simulate.WriteIntel(*intelOut, o.Seed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "vigil: threat lists for the attacks in %s; analyse with: vigil analyze --config %s %s\n",
+		*intelOut, files.Config, o.Out)
 	return nil
 }

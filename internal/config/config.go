@@ -32,6 +32,8 @@ type Config struct {
 	Detection  Detect   `yaml:"detection"`
 	// MalwareProtection configures Malware Protection for S3.
 	MalwareProtection MalwareProtection `yaml:"malware_protection"`
+	// Intel configures threat intelligence, trusted lists and enrichment.
+	Intel Intel `yaml:"intel"`
 }
 
 // Input bounds what reading one log file may cost.
@@ -137,6 +139,7 @@ func (c *Config) fill() {
 		c.Detection.StateLimit = DefaultStateLimit
 	}
 	c.MalwareProtection.fill(c.S3.Region)
+	c.Intel.fill()
 	for i := range c.Sources {
 		if c.Sources[i].PollInterval == 0 {
 			c.Sources[i].PollInterval = DefaultPollInterval
@@ -176,6 +179,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("detection.state_limit: negative"))
 	}
 	if err := c.MalwareProtection.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Intel.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

@@ -28,6 +28,7 @@ func TestDefault(t *testing.T) {
 			AccountID: config.DefaultMalwareAccountID, Region: "us-east-1",
 			MaxConcurrentScans: config.DefaultMaxConcurrentScans, QueueSize: config.DefaultScanQueueSize, WebhookPath: "/s3-events",
 		},
+		Intel: defaultIntel(),
 	}
 	got := config.Default()
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
@@ -142,6 +143,7 @@ func TestParseFull(t *testing.T) {
 			MaxConcurrentScans: 8,
 			QueueSize:          50, WebhookPath: "/s3-events",
 		},
+		Intel: defaultIntel(),
 	}
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
 		t.Errorf("Parse(full) differs (-want +got):\n%s", diff)

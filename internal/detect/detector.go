@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/intel"
 )
 
 // Definition declares one finding type a detector can produce.
@@ -56,6 +57,9 @@ type Detector struct {
 type Context struct {
 	// State is this detector's bounded per-key state.
 	State *State
+	// Intel is the threat intelligence current for this event; it may be
+	// nil, and its methods are safe on nil.
+	Intel *intel.Intel
 }
 
 var (

@@ -13,6 +13,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/intel"
 )
 
 // Report receives each finding the engine makes. cmd/vigil plugs in the
@@ -32,6 +33,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Registerer receives the engine's metrics; nil registers none.
 	Registerer prometheus.Registerer
+	// Intel returns the current threat intelligence (threat and trusted
+	// lists, GeoIP, AWS ranges); nil means none.
+	Intel func() *intel.Intel
 }
 
 // DefaultDetectorID is the detector id used when none is configured.
@@ -47,6 +51,7 @@ type Engine struct {
 	events   *prometheus.CounterVec
 	findings prometheus.Counter
 	panics   *prometheus.CounterVec
+	trusted  prometheus.Counter
 
 	nEvents, nFindings, nPanics atomic.Uint64
 }
@@ -75,6 +80,9 @@ func New(dets []*Detector, opts Options) *Engine {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Intel == nil {
+		opts.Intel = func() *intel.Intel { return nil }
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -90,9 +98,12 @@ func New(dets []*Detector, opts Options) *Engine {
 		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "vigil_detect_panics_total", Help: "Detector panics recovered by the engine, by detector.",
 		}, []string{"detector"}),
+		trusted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "vigil_detect_trusted_events_total", Help: "CloudTrail and flow events not examined because their remote address is on a trusted list.",
+		}),
 	}
 	if opts.Registerer != nil {
-		opts.Registerer.MustRegister(e.events, e.findings, e.panics)
+		opts.Registerer.MustRegister(e.events, e.findings, e.panics, e.trusted)
 	}
 	for _, d := range dets {
 		r := &running{det: d, ctx: Context{State: NewState(opts.StateLimit)}, def: map[string]Definition{}}
@@ -111,16 +122,25 @@ func New(dets []*Detector, opts Options) *Engine {
 
 // Process runs every detector that consumes ev's kind and reports the
 // findings. A detector that panics is reported and skipped for this event;
-// the others still run.
+// the others still run. As in GuardDuty, CloudTrail and flow events whose
+// remote address is on a trusted list make no finding (DNS and the other
+// kinds still do).
 func (e *Engine) Process(ev *event.Event, report Report) {
 	e.nEvents.Add(1)
 	if int(ev.Kind) >= len(e.byKind) {
 		return
 	}
 	e.events.WithLabelValues(ev.Kind.String()).Inc()
+	in := e.opts.Intel()
+	if (ev.Kind == event.KindAPICall || ev.Kind == event.KindFlow) && in.TrustedIP(ev.SourceIP) {
+		e.trusted.Inc()
+		return
+	}
 	for _, r := range e.byKind[ev.Kind] {
+		r.ctx.Intel = in
 		for _, f := range e.run(r, ev) {
 			e.fill(r, ev, &f)
+			in.Enrich(&f)
 			e.nFindings.Add(1)
 			e.findings.Inc()
 			report(f)

@@ -497,3 +497,27 @@ func (f *Finding) Merge(newer Finding) {
 	f.Service.UserFeedback = feedback
 	f.Service.Archived = newer.Service.Archived
 }
+
+// RemoteIPs returns every remoteIpDetails block of the finding's action,
+// for enrichment; nil when it has none.
+func (f *Finding) RemoteIPs() []*RemoteIPDetails {
+	a := f.Service.Action
+	if a == nil {
+		return nil
+	}
+	var out []*RemoteIPDetails
+	if a.AwsAPICallAction != nil && a.AwsAPICallAction.RemoteIPDetails != nil {
+		out = append(out, a.AwsAPICallAction.RemoteIPDetails)
+	}
+	if a.NetworkConnectionAction != nil && a.NetworkConnectionAction.RemoteIPDetails != nil {
+		out = append(out, a.NetworkConnectionAction.RemoteIPDetails)
+	}
+	if a.PortProbeAction != nil {
+		for i := range a.PortProbeAction.PortProbeDetails {
+			if d := a.PortProbeAction.PortProbeDetails[i].RemoteIPDetails; d != nil {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package intel
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -19,20 +20,30 @@ const (
 	FireEye    Format = "FIRE_EYE"
 )
 
-// Formats lists every supported format.
+// Formats lists the formats GuardDuty accepts. [FeedFormats] lists the
+// open feed formats.
 var Formats = []Format{TXT, STIX, OTXCSV, AlienVault, ProofPoint, FireEye}
 
-// ErrUnknownFormat is returned for a format name GuardDuty does not define.
+// ErrUnknownFormat is returned for a format name this package does not define.
 var ErrUnknownFormat = errors.New("unknown list format")
 
-// ParseFormat returns the Format named s (case-insensitive, as in
-// GuardDuty's API: TXT, STIX, OTX_CSV, ALIEN_VAULT, PROOF_POINT, FIRE_EYE).
+// ParseFormat returns the Format named s (case-insensitive): one of
+// GuardDuty's (TXT, STIX, OTX_CSV, ALIEN_VAULT, PROOF_POINT, FIRE_EYE) or
+// an open feed format (TOR_EXIT_LIST, SPAMHAUS_DROP, FEODO_TRACKER, HOSTS).
 func ParseFormat(s string) (Format, error) {
 	f := Format(strings.ToUpper(strings.TrimSpace(s)))
-	for _, known := range Formats {
-		if f == known {
-			return f, nil
-		}
+	if f.GuardDuty() || slices.Contains(FeedFormats, f) {
+		return f, nil
 	}
 	return "", fmt.Errorf("%w: %q", ErrUnknownFormat, s)
+}
+
+// GuardDuty reports whether f is one of the formats GuardDuty's API accepts
+// for ThreatIntelSets and IPSets; the open feed formats are not.
+func (f Format) GuardDuty() bool {
+	switch f {
+	case TXT, STIX, OTXCSV, AlienVault, ProofPoint, FireEye:
+		return true
+	}
+	return false
 }

@@ -77,6 +77,14 @@ func Parse(f Format, r io.Reader, name string, limit int) (*List, []*LineError, 
 		err = parseAlienVault(b, r)
 	case OTXCSV, ProofPoint, FireEye:
 		err = parseCSV(b, r)
+	case TorExitList:
+		err = parseTorExitList(b, r)
+	case SpamhausDROP:
+		err = parseSpamhausDROP(b, r)
+	case FeodoTracker:
+		err = parseFeodoTracker(b, r)
+	case HostsFile:
+		err = parseHostsFile(b, r)
 	default:
 		return nil, nil, fmt.Errorf("%s: %w: %q", name, ErrUnknownFormat, string(f))
 	}

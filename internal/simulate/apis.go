@@ -19,6 +19,7 @@ type apiDef struct {
 	global  bool   // logged in the global region only (IAM, sign-in, Organizations)
 	version string // eventVersion when not "1.08"
 	fill    func(g *gen)
+	prep    bool // in an attack: a scene-setting record the manifest does not list
 }
 
 const (

@@ -36,7 +36,7 @@ var (
 	listUsers     = def("iam", "ListUsers", fRead|fGlobal, static(""))
 )
 
-var attackDefs = []attackDef{
+var attackDefs = append([]attackDef{
 	{"Policy:IAMUser/RootCredentialUsage", true, []step{
 		{asRootConsole, def("signin", "ConsoleLogin", fGlobal, fillRootLogin)},
 		{asRootKey, listBucketsLs}}},
@@ -74,7 +74,7 @@ var attackDefs = []attackDef{
 		{asAttackerRole, def("guardduty", "DeleteThreatIntelSet", 0, fillDeleteThreatIntelSet)}}},
 	{"DefenseImpairment:Organizations/ModifyCloudResourceHierarchy", true, []step{
 		{asAttacker, def("organizations", "LeaveOrganization", fGlobal, fillFailedLeave)}}},
-}
+}, intelAttacks...)
 
 var attackByType = func() map[string]*attackDef {
 	m := map[string]*attackDef{}

@@ -75,6 +75,9 @@ func (p *plan) encodeAttack(e *estate, d *attackDef, i, ai int, t time.Time, byC
 		rec := g.encode(nil)
 		c := p.cell(p.windowOf(at), ai, ri)
 		byCell[c] = append(byCell[c], pending{at, rec})
+		if st.api.prep {
+			continue
+		}
 		out = append(out, Injected{Type: d.typ, Account: g.a.id, Region: g.region,
 			EventID: string(g.ids[1]), EventName: st.api.name, At: at})
 	}

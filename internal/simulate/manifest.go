@@ -10,7 +10,9 @@ import (
 
 // Manifest describes what Run wrote. Run saves it as OUT/manifest.json.
 type Manifest struct {
-	Events       int        `json:"events"` // records in all files, benign and injected
+	// Events counts the records in all files, benign and injected
+	// (including preparatory records that Attacks does not list).
+	Events       int        `json:"events"`
 	Files        int        `json:"files"`
 	Bytes        int64      `json:"bytes"` // size of the files as written
 	Accounts     []string   `json:"accounts"`

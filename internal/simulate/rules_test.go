@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,13 @@ var specTypes = []string{
 	"Policy:S3/BucketBlockPublicAccessDisabled", "Policy:S3/BucketPublicAccessGranted",
 	"Stealth:IAMUser/CloudTrailLoggingDisabled", "Stealth:IAMUser/PasswordPolicyChange",
 	"Stealth:S3/ServerAccessLoggingDisabled",
+	// Threat intelligence (the lists WriteIntel writes).
+	"Recon:IAMUser/MaliciousIPCaller", "Recon:IAMUser/MaliciousIPCaller.Custom", "Recon:IAMUser/TorIPCaller",
+	"UnauthorizedAccess:IAMUser/MaliciousIPCaller", "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+	"UnauthorizedAccess:IAMUser/TorIPCaller", "Discovery:S3/MaliciousIPCaller", "Discovery:S3/TorIPCaller",
+	"Exfiltration:S3/MaliciousIPCaller", "Impact:S3/MaliciousIPCaller",
+	"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+	"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
 }
 
 // watchedAPIs are the write APIs the detector rules fire on.
@@ -38,7 +46,26 @@ var watchedAPIs = strings.Fields(`StopLogging DeleteTrail PutEventSelectors Upda
 func suspicious(r ctRecord) bool {
 	ua := strings.ToLower(r.UserAgent)
 	return r.UserIdentity.Type == "Root" || strings.Contains(ua, "kali") || strings.Contains(ua, "parrot") ||
-		strings.Contains(ua, "pentoo") || slices.Contains(watchedAPIs, r.EventName)
+		strings.Contains(ua, "pentoo") || slices.Contains(watchedAPIs, r.EventName) ||
+		strings.HasPrefix(r.SourceIPAddress, "192.0.2.") || instanceCredsElsewhere(r)
+}
+
+// instanceCredsElsewhere: instance-role credentials used from an address
+// that is not one of the estate's instance addresses.
+func instanceCredsElsewhere(r ctRecord) bool {
+	sc := r.UserIdentity.SessionContext
+	return sc != nil && sc.EC2RoleDelivery != "" &&
+		!slices.ContainsFunc(ec2Prefixes, func(p string) bool { return strings.HasPrefix(r.SourceIPAddress, p) })
+}
+
+// listedIP: the caller's address is in 192.0.2.lo..hi (a list of WriteIntel).
+func listedIP(lo, hi int, management, read bool) func(ctRecord) bool {
+	return func(r ctRecord) bool {
+		last, ok := strings.CutPrefix(r.SourceIPAddress, "192.0.2.")
+		n, err := strconv.Atoi(last)
+		return ok && err == nil && n >= lo && n <= hi && r.ManagementEvent == management && r.ReadOnly == read &&
+			(management || r.EventSource == "s3.amazonaws.com")
+	}
 }
 
 func TestSupportedAttacksCoverSpec(t *testing.T) {
@@ -87,6 +114,26 @@ func TestBenignTrafficNeverMatchesARule(t *testing.T) {
 
 // firesOn checks the record of each attack against the "fires on" column.
 var firesOn = map[string]func(r ctRecord) bool{
+	"Recon:IAMUser/MaliciousIPCaller.Custom":              listedIP(10, 49, true, true),
+	"UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom": listedIP(10, 49, true, false),
+	"Recon:IAMUser/MaliciousIPCaller":                     listedIP(64, 127, true, true),
+	"UnauthorizedAccess:IAMUser/MaliciousIPCaller":        listedIP(64, 127, true, false),
+	"Recon:IAMUser/TorIPCaller":                           listedIP(140, 179, true, true),
+	"UnauthorizedAccess:IAMUser/TorIPCaller":              listedIP(140, 179, true, false),
+	"Discovery:S3/MaliciousIPCaller": func(r ctRecord) bool {
+		return listedIP(64, 127, false, true)(r) && strings.HasPrefix(r.EventName, "List")
+	},
+	"Exfiltration:S3/MaliciousIPCaller": func(r ctRecord) bool { return listedIP(64, 127, false, true)(r) && r.EventName == "GetObject" },
+	"Impact:S3/MaliciousIPCaller":       listedIP(64, 127, false, false),
+	"Discovery:S3/TorIPCaller": func(r ctRecord) bool {
+		return listedIP(140, 179, false, true)(r) && strings.HasPrefix(r.EventName, "List")
+	},
+	"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS": func(r ctRecord) bool {
+		return instanceCredsElsewhere(r) && !strings.HasPrefix(r.SourceIPAddress, "3.")
+	},
+	"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS": func(r ctRecord) bool {
+		return instanceCredsElsewhere(r) && strings.HasPrefix(r.SourceIPAddress, "3.91.")
+	},
 	"Policy:IAMUser/RootCredentialUsage": func(r ctRecord) bool {
 		return r.UserIdentity.Type == "Root" && r.UserIdentity.AssumedRoot == "" && r.UserIdentity.InvokedBy == "" &&
 			(r.EventName == "ConsoleLogin" || strings.HasPrefix(r.UserIdentity.AccessKeyID, "AKIA"))

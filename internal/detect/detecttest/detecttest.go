@@ -6,11 +6,13 @@ package detecttest
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/detect"
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/intel"
 	"github.com/vigil-sec/vigil/internal/source/cloudtrail"
 )
 
@@ -63,6 +65,47 @@ func Record(t testing.TB, base string, patches ...string) string {
 // binary: those of the packages it imports) with a fixed clock and id.
 func Engine() *detect.Engine {
 	return detect.New(detect.Registered(), detect.Options{DetectorID: DetectorID, Now: func() time.Time { return Now }})
+}
+
+// EngineWith returns an Engine that sees the threat intelligence in.
+func EngineWith(in *intel.Intel) *detect.Engine {
+	return detect.New(detect.Registered(), detect.Options{DetectorID: DetectorID, Now: func() time.Time { return Now },
+		Intel: func() *intel.Intel { return in }})
+}
+
+// Intel returns threat intelligence made of TXT lists given as
+// "family:name" → list text (family as in intel.ParseFamily, or
+// "trusted" for a trusted list), and optionally AWS ranges (ip-ranges.json
+// text; "" for none).
+func Intel(t testing.TB, lists map[string]string, awsRanges string) *intel.Intel {
+	t.Helper()
+	var threats, trusted []*intel.List
+	for key, text := range lists {
+		fam, name, _ := strings.Cut(key, ":")
+		l, lineErrs, err := intel.Parse(intel.TXT, strings.NewReader(text), name, 0)
+		if err != nil || len(lineErrs) > 0 {
+			t.Fatalf("list %s: %v %v", key, err, lineErrs)
+		}
+		if fam == "trusted" {
+			trusted = append(trusted, l)
+			continue
+		}
+		f, err := intel.ParseFamily(fam)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Family = f
+		threats = append(threats, l)
+	}
+	in := &intel.Intel{Threats: intel.NewSet(threats...), Trusted: intel.NewSet(trusted...)}
+	if awsRanges != "" {
+		r, lineErrs, err := intel.ParseAWSRanges(strings.NewReader(awsRanges), "ip-ranges.json")
+		if err != nil || len(lineErrs) > 0 {
+			t.Fatalf("AWS ranges: %v %v", err, lineErrs)
+		}
+		in.AWS = r
+	}
+	return in
 }
 
 // Run feeds records, in order, to a new Engine and returns the findings.
