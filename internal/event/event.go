@@ -67,14 +67,18 @@ type Event struct {
 
 	Actor Actor
 
-	// SourceIP is the caller's address when the log gives a valid IP.
+	// SourceIP is the caller's address when the log gives a valid IP
+	// (for flows, the source address; for DNS queries, the querying
+	// address).
 	// SourceHost keeps a non-IP value such as "ec2.amazonaws.com" or
 	// "AWS Internal".
 	SourceIP   netip.Addr
 	SourceHost string
 	UserAgent  string
 
-	API *APICall // set for KindAPICall
+	API  *APICall  // set for KindAPICall
+	Flow *Flow     // set for KindFlow
+	DNS  *DNSQuery // set for KindDNS
 
 	Origin Origin
 	Raw    []byte // the original record, as read
