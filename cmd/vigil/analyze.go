@@ -83,7 +83,11 @@ func runAnalyze(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
-	eng := detect.New(detect.Registered(), detect.Options{Logger: log, Intel: ti.Current})
+	eo, err := engineOptions(cfg, log, nil, ti.Current)
+	if err != nil {
+		return err
+	}
+	eng := detect.New(detect.Registered(), eo)
 	start := time.Now()
 	cpu0 := cpuTime()
 	stopProgress := progress(*quiet, eng)

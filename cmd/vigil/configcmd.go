@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-sec/vigil/internal/config"
+	"github.com/vigil-sec/vigil/internal/detect"
 )
 
 func runConfig(_ context.Context, args []string) error {
@@ -27,6 +28,9 @@ func runConfig(_ context.Context, args []string) error {
 	cfg, err := config.Load(files[0])
 	if err != nil {
 		return err
+	}
+	if err := detect.CheckParams(detect.Registered(), cfg.Detection.Params); err != nil {
+		return fmt.Errorf("%s: %w", files[0], err)
 	}
 	if *show {
 		return yaml.NewEncoder(os.Stdout).Encode(cfg)

@@ -26,19 +26,47 @@ func runDetectors(ctx context.Context, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	defs := detect.Definitions(detect.Registered())
-	sort.SliceStable(defs, func(i, j int) bool { return defs[i].Severity > defs[j].Severity })
+	type row struct {
+		detect.Definition
+		Detector string
+		Params   []detect.Param `json:",omitempty"`
+	}
+	var rows []row
+	for _, d := range detect.Registered() {
+		for _, def := range d.Types {
+			rows = append(rows, row{def, d.Name, d.Params})
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].Severity != rows[j].Severity {
+			return rows[i].Severity > rows[j].Severity
+		}
+		return rows[i].Type < rows[j].Type
+	})
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(defs)
+		return enc.Encode(rows)
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TYPE\tSEVERITY\tDATA SOURCE\tLOGIC")
-	for _, d := range defs {
-		fmt.Fprintf(tw, "%s\t%s %.0f\t%s\t%s\n", d.Type, finding.LevelOf(d.Severity), d.Severity, d.DataSource, d.Logic)
+	fmt.Fprintln(tw, "TYPE\tSEVERITY\tDATA SOURCE\tDETECTOR\tPARAMETERS\tLOGIC")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s %.0f\t%s\t%s\t%s\t%s\n", r.Type, finding.LevelOf(r.Severity), r.Severity, r.DataSource,
+			r.Detector, paramList(r.Params), r.Logic)
 	}
 	return tw.Flush()
+}
+
+// paramList renders parameters as "name=default ..."; "-" for none.
+func paramList(ps []detect.Param) string {
+	if len(ps) == 0 {
+		return "-"
+	}
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p.Name+"="+p.Default)
+	}
+	return strings.Join(parts, " ")
 }
 
 func detectorsShow(args []string) error {
@@ -66,6 +94,12 @@ func detectorsShow(args []string) error {
 			fmt.Println("Thresholds:")
 			for _, k := range keys {
 				fmt.Printf("  %s = %s\n", k, def.Thresholds[k])
+			}
+		}
+		if len(d.Params) > 0 {
+			fmt.Printf("Parameters (override in vigil.yaml: detection.params.%s.NAME):\n", d.Name)
+			for _, p := range d.Params {
+				fmt.Printf("  %s = %s  (%s)\n", p.Name, p.Default, p.Doc)
 			}
 		}
 		fmt.Println(strings.Repeat("-", 40))

@@ -129,9 +129,12 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err := ti.Load(ctx); err != nil {
 		log.Warn("threat intelligence not fully loaded; the lists that loaded are in use", "err", err)
 	}
-	eng := detect.New(detect.Registered(), detect.Options{
-		DetectorID: detectorID, StateLimit: cfg.Detection.StateLimit, Logger: log, Registerer: reg, Intel: ti.Current,
-	})
+	eo, err := engineOptions(cfg, log, reg, ti.Current)
+	if err != nil {
+		return err
+	}
+	eo.DetectorID = detectorID
+	eng := detect.New(detect.Registered(), eo)
 	sources, err := watchSources(ctx, cfg, sf)
 	if err != nil {
 		return err

@@ -71,6 +71,10 @@ type Detect struct {
 	StateLimit int `yaml:"state_limit"`
 	// Disabled lists finding types (or prefixes ending in "*") not to report.
 	Disabled []string `yaml:"disabled"`
+	// Params override detectors' thresholds and windows: detector name
+	// (see "vigil detectors list") → parameter → value, such as
+	// {ec2.portscan: {min_ports: 50}}.
+	Params map[string]map[string]string `yaml:"params"`
 }
 
 // Defaults.

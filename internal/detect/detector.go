@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/finding"
@@ -51,6 +52,8 @@ type Detector struct {
 	// detector stores; detectors that keep State set it so that state
 	// survives a restart of "vigil serve".
 	DecodeState func(raw json.RawMessage) (any, error)
+	// Params are the detector's tunable thresholds and windows.
+	Params []Param
 }
 
 // Context is what the engine gives a detector with each event.
@@ -60,6 +63,59 @@ type Context struct {
 	// Intel is the threat intelligence current for this event; it may be
 	// nil, and its methods are safe on nil.
 	Intel *intel.Intel
+	// Params are the detector's parameter values (defaults or overrides).
+	Params ParamValues
+	// Inventory maps network interfaces to instances and functions; never
+	// nil (an empty inventory when none is configured).
+	Inventory Inventory
+	// Local is the detector's own working state (fast LRUs, windows),
+	// created on first use; the engine never touches it.
+	Local any
+	// StateLimit is the configured bound on keys per detector, for the
+	// LRUs a detector makes (see NewLRUFor).
+	StateLimit int
+}
+
+// NewLRUFor returns an LRU bounded by ctx's state limit (times scale, at
+// least 1) whose evictions count toward the detector's eviction metric.
+func NewLRUFor[K comparable, V any](ctx *Context, scale int) *LRU[K, V] {
+	if scale < 1 {
+		scale = 1
+	}
+	var ev *atomic.Uint64
+	if ctx.State != nil {
+		ev = ctx.State.evicted
+	}
+	return NewLRU[K, V](ctx.StateLimit*scale, ev)
+}
+
+// noInventory is the inventory used when none is configured.
+type noInventory struct{}
+
+func (noInventory) Interface(string) (NetworkInterface, bool) { return NetworkInterface{}, false }
+
+// Inventory resolves network interfaces to the resources that own them
+// (from flow-log fields, Route 53 source ids, an inventory file or the
+// EC2 API).
+type Inventory interface {
+	// Interface returns what is known of a network interface.
+	Interface(eni string) (NetworkInterface, bool)
+}
+
+// NetworkInterface is an ENI and its owner.
+type NetworkInterface struct {
+	ID           string
+	InstanceID   string
+	FunctionName string // a Lambda function's ENI
+	PrivateIPs   []string
+	PublicIP     string
+	IPv6         []string
+	SubnetID     string
+	VpcID        string
+	Tags         map[string]string // the instance's tags
+	InstanceType string
+	ImageID      string
+	AZ           string
 }
 
 var (

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -36,6 +37,15 @@ type Options struct {
 	// Intel returns the current threat intelligence (threat and trusted
 	// lists, GeoIP, AWS ranges); nil means none.
 	Intel func() *intel.Intel
+	// Params override detectors' parameters: detector name → parameter →
+	// value. Check them first with CheckParams; invalid ones are logged
+	// and the defaults kept.
+	Params map[string]map[string]string
+	// Inventory maps network interfaces to instances and functions.
+	Inventory Inventory
+	// Disabled lists finding types not to report; an entry ending in "*"
+	// is a prefix ("Policy:*").
+	Disabled []string
 }
 
 // DefaultDetectorID is the detector id used when none is configured.
@@ -83,6 +93,12 @@ func New(dets []*Detector, opts Options) *Engine {
 	if opts.Intel == nil {
 		opts.Intel = func() *intel.Intel { return nil }
 	}
+	if opts.Inventory == nil {
+		opts.Inventory = noInventory{}
+	}
+	if opts.StateLimit <= 0 {
+		opts.StateLimit = 10000
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -106,11 +122,24 @@ func New(dets []*Detector, opts Options) *Engine {
 		opts.Registerer.MustRegister(e.events, e.findings, e.panics, e.trusted)
 	}
 	for _, d := range dets {
-		r := &running{det: d, ctx: Context{State: NewState(opts.StateLimit)}, def: map[string]Definition{}}
+		params, err := resolveParams(d, opts.Params[d.Name])
+		if err != nil {
+			e.log.Error("detector parameters not applied; using the defaults", "detector", d.Name, "err", err)
+			params, _ = resolveParams(d, nil)
+		}
+		r := &running{det: d, ctx: Context{State: NewState(opts.StateLimit), Params: params, Inventory: opts.Inventory, StateLimit: opts.StateLimit}, def: map[string]Definition{}}
 		for _, def := range d.Types {
 			r.def[def.Type] = def
 		}
 		e.all = append(e.all, r)
+		if opts.Registerer != nil {
+			st := r.ctx.State
+			opts.Registerer.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "vigil_detect_state_evictions_total",
+				Help:        "Keys evicted from a detector's bounded state to respect detection.state_limit.",
+				ConstLabels: prometheus.Labels{"detector": d.Name},
+			}, func() float64 { return float64(st.Evicted()) }))
+		}
 		for _, k := range d.Kinds {
 			if int(k) < len(e.byKind) {
 				e.byKind[k] = append(e.byKind[k], r)
@@ -132,13 +161,16 @@ func (e *Engine) Process(ev *event.Event, report Report) {
 	}
 	e.events.WithLabelValues(ev.Kind.String()).Inc()
 	in := e.opts.Intel()
-	if (ev.Kind == event.KindAPICall || ev.Kind == event.KindFlow) && in.TrustedIP(ev.SourceIP) {
+	if trusted(in, ev) {
 		e.trusted.Inc()
 		return
 	}
 	for _, r := range e.byKind[ev.Kind] {
 		r.ctx.Intel = in
 		for _, f := range e.run(r, ev) {
+			if e.disabled(f.Type) {
+				continue
+			}
 			e.fill(r, ev, &f)
 			in.Enrich(&f)
 			e.nFindings.Add(1)
@@ -226,6 +258,28 @@ func (e *Engine) run(r *running, ev *event.Event) (out []finding.Finding) {
 		}
 	}()
 	return r.det.Detect(&r.ctx, ev)
+}
+
+// disabled reports whether typ is turned off by Options.Disabled.
+func (e *Engine) disabled(typ string) bool {
+	for _, d := range e.opts.Disabled {
+		if p, ok := strings.CutSuffix(d, "*"); ok && strings.HasPrefix(typ, p) || d == typ {
+			return true
+		}
+	}
+	return false
+}
+
+// trusted reports whether a CloudTrail event's caller or either end of a
+// flow is on a trusted list.
+func trusted(in *intel.Intel, ev *event.Event) bool {
+	switch ev.Kind {
+	case event.KindAPICall:
+		return in.TrustedIP(ev.SourceIP)
+	case event.KindFlow:
+		return ev.Flow != nil && (in.TrustedIP(ev.Flow.SrcAddr) || in.TrustedIP(ev.Flow.DstAddr))
+	}
+	return false
 }
 
 // fill completes a detector's finding with the fields every finding has.

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"encoding/json"
 	"fmt"
+	"sync/atomic"
 )
 
 // State is a bounded key-value store for one detector's per-key state
@@ -17,7 +18,7 @@ type State struct {
 	limit   int
 	ll      *list.List
 	items   map[string]*list.Element
-	evicted uint64
+	evicted *atomic.Uint64
 }
 
 type stateEntry struct {
@@ -31,7 +32,7 @@ func NewState(limit int) *State {
 	if limit <= 0 {
 		limit = 10000
 	}
-	return &State{limit: limit, ll: list.New(), items: map[string]*list.Element{}}
+	return &State{limit: limit, ll: list.New(), items: map[string]*list.Element{}, evicted: new(atomic.Uint64)}
 }
 
 // Get returns the value stored under key.
@@ -57,7 +58,7 @@ func (s *State) Put(key string, value any) {
 		last := s.ll.Back()
 		s.ll.Remove(last)
 		delete(s.items, last.Value.(*stateEntry).Key)
-		s.evicted++
+		s.evicted.Add(1)
 	}
 }
 
@@ -73,7 +74,8 @@ func (s *State) Delete(key string) {
 func (s *State) Len() int { return s.ll.Len() }
 
 // Evicted returns how many keys were evicted to respect the limit.
-func (s *State) Evicted() uint64 { return s.evicted }
+// It is safe to call from any goroutine.
+func (s *State) Evicted() uint64 { return s.evicted.Load() }
 
 // Snapshot serializes the state, most recently used first.
 func (s *State) Snapshot() ([]byte, error) {

@@ -84,6 +84,23 @@ type Resource struct {
 	AccessKeyDetails *AccessKeyDetails `json:"accessKeyDetails,omitempty"`
 	S3BucketDetails  []S3BucketDetail  `json:"s3BucketDetails,omitempty"`
 	InstanceDetails  *InstanceDetails  `json:"instanceDetails,omitempty"`
+	LambdaDetails    *LambdaDetails    `json:"lambdaDetails,omitempty"`
+}
+
+// LambdaDetails describes a Lambda function.
+type LambdaDetails struct {
+	FunctionArn     string           `json:"functionArn,omitempty"`
+	FunctionName    string           `json:"functionName,omitempty"`
+	FunctionVersion string           `json:"functionVersion,omitempty"`
+	Role            string           `json:"role,omitempty"`
+	VpcConfig       *LambdaVpcConfig `json:"vpcConfig,omitempty"`
+	Tags            []Tag            `json:"tags,omitempty"`
+}
+
+// LambdaVpcConfig is the network placement of a Lambda function.
+type LambdaVpcConfig struct {
+	SubnetIDs []string `json:"subnetIds,omitempty"`
+	VpcID     string   `json:"vpcId,omitempty"`
 }
 
 // Resource types used by Vigil.
@@ -92,6 +109,7 @@ const (
 	ResourceS3Bucket  = "S3Bucket"
 	ResourceInstance  = "Instance"
 	ResourceS3Object  = "S3Object"
+	ResourceLambda    = "Lambda"
 )
 
 // AccessKeyDetails names the credentials that performed the activity.

@@ -47,6 +47,15 @@ func (in *Intel) ThreatDomain(d string) []Match {
 	return in.Threats.LookupDomain(d)
 }
 
+// ThreatDomainMostSpecific returns the matches of the longest listed
+// suffix of d, and that suffix (see Set.LookupDomainMostSpecific).
+func (in *Intel) ThreatDomainMostSpecific(d string) (string, []Match) {
+	if in == nil || in.Threats == nil || d == "" {
+		return "", nil
+	}
+	return in.Threats.LookupDomainMostSpecific(d)
+}
+
 // InAWS returns the AWS range holding a; ok is false when a is not in
 // AWS's ranges or no ranges are loaded (see HasAWSRanges).
 func (in *Intel) InAWS(a netip.Addr) (AWSRange, bool) {

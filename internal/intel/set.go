@@ -19,6 +19,7 @@ type Set struct {
 	v4      table4
 	v6      table6
 	domains map[string]uint32 // domain → index in sets, parents' matches included
+	own     map[string]uint32 // domain → index in sets, its own matches only
 	sets    [][]Match         // sets[0] is empty
 }
 
@@ -46,7 +47,10 @@ func NewSet(lists ...*List) *Set {
 			}
 		}
 	}
-	s := &Set{domains: buildDomains(in, domains)}
+	s := &Set{domains: buildDomains(in, domains), own: make(map[string]uint32, len(domains))}
+	for d, ids := range domains {
+		s.own[d] = in.set(ids)
+	}
 	s.v4 = newTable4(sweep(in, v4, u128{0, 1<<32 - 1}))
 	s.v6 = newTable6(sweep(in, v6, u128{^uint64(0), ^uint64(0)}))
 	s.sets = in.sets
@@ -80,6 +84,26 @@ func (s *Set) LookupDomain(domain string) []Match {
 		i := strings.IndexByte(d, '.')
 		if i < 0 {
 			return nil
+		}
+		d = d[i+1:]
+	}
+}
+
+// LookupDomainMostSpecific returns the matches of the lists that contain
+// the longest listed suffix of domain (the domain itself or its nearest
+// listed parent) and nothing for listed ancestors further up: for
+// "crypto.guarddutyc2activityb.com" the lists naming that name, not those
+// naming only "guarddutyc2activityb.com". The matched suffix is returned
+// with them. The result is shared and must not be modified.
+func (s *Set) LookupDomainMostSpecific(domain string) (string, []Match) {
+	d := normQuery(domain)
+	for {
+		if id, ok := s.own[d]; ok {
+			return d, s.sets[id]
+		}
+		i := strings.IndexByte(d, '.')
+		if i < 0 {
+			return "", nil
 		}
 		d = d[i+1:]
 	}

@@ -125,3 +125,24 @@ func TestEmptySet(t *testing.T) {
 		t.Errorf("LookupDomain on an empty set = %v", got)
 	}
 }
+
+func TestLookupDomainMostSpecific(t *testing.T) {
+	s := NewSet(BuiltinTestDomains()...)
+	for _, tt := range []struct {
+		q, suffix string
+		fam       Family
+	}{
+		{"crypto.guarddutyc2activityb.com.", "crypto.guarddutyc2activityb.com", FamilyBitcoin},
+		{"x.c2.GuardDutyC2ActivityB.com", "c2.guarddutyc2activityb.com", FamilyC2},
+		{"guarddutyc2activityb.com", "guarddutyc2activityb.com", FamilyC2},
+		{"www.guarddutyphishingactivity.com", "guarddutyphishingactivity.com", FamilyPhishing},
+	} {
+		suffix, ms := s.LookupDomainMostSpecific(tt.q)
+		if suffix != tt.suffix || len(ms) != 1 || ms[0].Family != tt.fam {
+			t.Errorf("LookupDomainMostSpecific(%q) = %q %v, want %q and one %s match", tt.q, suffix, ms, tt.suffix, tt.fam)
+		}
+	}
+	if suffix, ms := s.LookupDomainMostSpecific("example.com"); suffix != "" || ms != nil {
+		t.Errorf("unlisted domain: %q %v", suffix, ms)
+	}
+}

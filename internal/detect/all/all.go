@@ -9,6 +9,7 @@ package all
 
 import (
 	_ "github.com/vigil-sec/vigil/internal/detect/defense" // DefenseImpairment signals
+	_ "github.com/vigil-sec/vigil/internal/detect/ec2"     // network and DNS findings (EC2 and Lambda)
 	_ "github.com/vigil-sec/vigil/internal/detect/iam"     // IAM-entity findings
 	_ "github.com/vigil-sec/vigil/internal/detect/s3"      // S3 bucket findings
 )
