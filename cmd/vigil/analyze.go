@@ -83,7 +83,11 @@ func runAnalyze(ctx context.Context, args []string) error {
 		}
 		defer stop()
 	}
-	eo, err := engineOptions(cfg, log, nil, ti.Current)
+	inv, _, err := newInventory(ctx, cfg, s3o, log)
+	if err != nil {
+		return err
+	}
+	eo, err := engineOptions(cfg, log, nil, ti.Current, inv)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ type intelFlags struct {
 	city    string
 	asn     string
 	ranges  string
+	inv     multiFlag
 }
 
 func (f *intelFlags) register(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (f *intelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.city, "geoip-city", "", "MaxMind-format City or Country database (.mmdb)")
 	fs.StringVar(&f.asn, "geoip-asn", "", "MaxMind-format ASN or ISP database (.mmdb)")
 	fs.StringVar(&f.ranges, "aws-ip-ranges", "", "AWS's ip-ranges.json (file, https:// or s3://)")
+	fs.Var(&f.inv, "inventory", "AWS CLI JSON of describe-network-interfaces or describe-instances, naming the owners of network interfaces (repeatable)")
 }
 
 // load returns the configuration (the file's, else the default) with the
@@ -75,6 +77,7 @@ func (f *intelFlags) load() (*config.Config, error) {
 	if f.ranges != "" {
 		c.AWSIPRanges = f.ranges
 	}
+	cfg.Inventory.Files = append(cfg.Inventory.Files, f.inv...)
 	if err := cfg.Validate(); err != nil {
 		return nil, usageError{err}
 	}

@@ -22,7 +22,6 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/config"
 	"github.com/vigil-sec/vigil/internal/detect"
-	"github.com/vigil-sec/vigil/internal/intel/loader"
 	"github.com/vigil-sec/vigil/internal/pipeline"
 	"github.com/vigil-sec/vigil/internal/source"
 	"github.com/vigil-sec/vigil/internal/store"
@@ -129,7 +128,11 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err := ti.Load(ctx); err != nil {
 		log.Warn("threat intelligence not fully loaded; the lists that loaded are in use", "err", err)
 	}
-	eo, err := engineOptions(cfg, log, reg, ti.Current)
+	inv, invRefresh, err := newInventory(ctx, cfg, s3o, log)
+	if err != nil {
+		return err
+	}
+	eo, err := engineOptions(cfg, log, reg, ti.Current, inv)
 	if err != nil {
 		return err
 	}
@@ -155,11 +158,13 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	return runService(ctx, cfg, w, pr, ti, db, reg, log)
+	return runService(ctx, cfg, w, pr, []func(context.Context) error{ti.Run, invRefresh.Run}, db, reg, log)
 }
 
-func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, ti *loader.Loader, db store.Store,
-	reg *prometheus.Registry, log *slog.Logger) error {
+// runService serves HTTP and runs the watcher, malware protection and the
+// background refreshers until ctx is done.
+func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, refreshers []func(context.Context) error,
+	db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -178,11 +183,13 @@ func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr
 			}()
 		}
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = ti.Run(ctx) // refreshes lists until ctx is done
-	}()
+	for _, run := range refreshers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = run(ctx) // refreshes until ctx is done; failures are logged
+		}()
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

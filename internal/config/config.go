@@ -34,6 +34,8 @@ type Config struct {
 	MalwareProtection MalwareProtection `yaml:"malware_protection"`
 	// Intel configures threat intelligence, trusted lists and enrichment.
 	Intel Intel `yaml:"intel"`
+	// Inventory maps network interfaces to instances and functions.
+	Inventory Inventory `yaml:"inventory"`
 }
 
 // Input bounds what reading one log file may cost.
@@ -144,6 +146,7 @@ func (c *Config) fill() {
 	}
 	c.MalwareProtection.fill(c.S3.Region)
 	c.Intel.fill()
+	c.Inventory.fill()
 	for i := range c.Sources {
 		if c.Sources[i].PollInterval == 0 {
 			c.Sources[i].PollInterval = DefaultPollInterval
@@ -186,6 +189,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Intel.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Inventory.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

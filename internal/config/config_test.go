@@ -28,7 +28,8 @@ func TestDefault(t *testing.T) {
 			AccountID: config.DefaultMalwareAccountID, Region: "us-east-1",
 			MaxConcurrentScans: config.DefaultMaxConcurrentScans, QueueSize: config.DefaultScanQueueSize, WebhookPath: "/s3-events",
 		},
-		Intel: defaultIntel(),
+		Intel:     defaultIntel(),
+		Inventory: config.Inventory{Refresh: config.DefaultInventoryRefresh},
 	}
 	got := config.Default()
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
@@ -98,6 +99,10 @@ malware_protection:
     - https://hooks.example.com/scan?token=abc
   max_concurrent_scans: 8
   queue_size: 50
+inventory:
+  files: [/etc/vigil/enis.json]
+  ec2_regions: [us-east-1, eu-west-1]
+  refresh: 5m
 `
 
 var yes, no = true, false
@@ -143,7 +148,8 @@ func TestParseFull(t *testing.T) {
 			MaxConcurrentScans: 8,
 			QueueSize:          50, WebhookPath: "/s3-events",
 		},
-		Intel: defaultIntel(),
+		Intel:     defaultIntel(),
+		Inventory: config.Inventory{Files: []string{"/etc/vigil/enis.json"}, EC2Regions: []string{"us-east-1", "eu-west-1"}, Refresh: 5 * time.Minute},
 	}
 	if diff := cmp.Diff(want, got, secretValue); diff != "" {
 		t.Errorf("Parse(full) differs (-want +got):\n%s", diff)
