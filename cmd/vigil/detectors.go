@@ -23,6 +23,7 @@ func runDetectors(ctx context.Context, args []string) error {
 	}
 	fs := flag.NewFlagSet("detectors list", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the definitions as JSON")
+	asMarkdown := fs.Bool("markdown", false, "print a Markdown table (the one in README.md)")
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -47,6 +48,18 @@ func runDetectors(ctx context.Context, args []string) error {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rows)
+	}
+	if *asMarkdown {
+		fmt.Println("| type | severity | data source | detector | parameters (defaults) |")
+		fmt.Println("|---|---|---|---|---|")
+		for _, r := range rows {
+			params := paramList(r.Params)
+			if params != "-" {
+				params = "`" + params + "`"
+			}
+			fmt.Printf("| `%s` | %s (%g) | %s | `%s` | %s |\n", r.Type, finding.LevelOf(r.Severity), r.Severity, r.DataSource, r.Detector, params)
+		}
+		return nil
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TYPE\tSEVERITY\tDATA SOURCE\tDETECTOR\tPARAMETERS\tLOGIC")
