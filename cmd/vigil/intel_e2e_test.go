@@ -60,7 +60,7 @@ func TestThreatIntelEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	geoCfg := filepath.Join(dir, "geo.yaml")
-	writeFile(t, geoCfg, string(base)+"  geoip:\n    city: "+city+"\n    asn: "+asn+"\n")
+	writeFile(t, geoCfg, strings.Replace(string(base), "intel:\n", "intel:\n  geoip:\n    city: "+city+"\n    asn: "+asn+"\n", 1))
 
 	fs := decodeFindings(t, mustVigil(t, "analyze", "--json", "--quiet", "--config", geoCfg, logs))
 	var types []string

@@ -58,10 +58,11 @@ type Engine struct {
 	byKind [event.NumKinds][]*running
 	all    []*running
 
-	events   *prometheus.CounterVec
-	findings prometheus.Counter
-	panics   *prometheus.CounterVec
-	trusted  prometheus.Counter
+	events       *prometheus.CounterVec
+	byKindEvents [event.NumKinds]prometheus.Counter
+	findings     prometheus.Counter
+	panics       *prometheus.CounterVec
+	trusted      prometheus.Counter
 
 	nEvents, nFindings, nPanics atomic.Uint64
 }
@@ -121,6 +122,9 @@ func New(dets []*Detector, opts Options) *Engine {
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(e.events, e.findings, e.panics, e.trusted)
 	}
+	for k := range e.byKindEvents {
+		e.byKindEvents[k] = e.events.WithLabelValues(event.Kind(k).String())
+	}
 	for _, d := range dets {
 		params, err := resolveParams(d, opts.Params[d.Name])
 		if err != nil {
@@ -159,7 +163,7 @@ func (e *Engine) Process(ev *event.Event, report Report) {
 	if int(ev.Kind) >= len(e.byKind) {
 		return
 	}
-	e.events.WithLabelValues(ev.Kind.String()).Inc()
+	e.byKindEvents[ev.Kind].Inc()
 	in := e.opts.Intel()
 	if trusted(in, ev) {
 		e.trusted.Inc()

@@ -32,7 +32,7 @@ const (
 	FamilyPhishing Family = "phishing"
 	// FamilyDriveBy → Trojan:EC2/DriveBySourceTraffic!DNS.
 	FamilyDriveBy Family = "drive_by"
-	// FamilyDGA → Trojan:EC2/DGADomainRequest.B.
+	// FamilyDGA → Trojan:EC2/DGADomainRequest.C!DNS (known DGA domains).
 	FamilyDGA Family = "dga"
 	// Domain reputation → Impact:EC2/*DomainRequest.Reputation.
 	FamilyAbusedDomain     Family = "abused_domain"

@@ -114,22 +114,51 @@ func checkSample(t *testing.T, def detect.Definition, f finding.Finding) {
 		t.Errorf("id %q arn %q schemaVersion %q", f.ID, f.Arn, f.SchemaVersion)
 	}
 	r := f.Resource
-	if r.ResourceType == "" || r.AccessKeyDetails == nil || r.AccessKeyDetails.PrincipalID == "" {
-		t.Errorf("resource = %+v", r)
+	switch r.ResourceType {
+	case finding.ResourceInstance:
+		if r.InstanceDetails == nil {
+			t.Errorf("Instance resource without instanceDetails")
+		}
+	case finding.ResourceLambda:
+		if r.LambdaDetails == nil || r.LambdaDetails.FunctionName == "" {
+			t.Errorf("Lambda resource without lambdaDetails: %+v", r)
+		}
+	default:
+		if r.ResourceType == "" || r.AccessKeyDetails == nil || r.AccessKeyDetails.PrincipalID == "" {
+			t.Errorf("resource = %+v", r)
+		}
 	}
 	if r.ResourceType == finding.ResourceS3Bucket && strings.Contains(def.Type, "Bucket") && len(r.S3BucketDetails) == 0 {
 		t.Errorf("S3Bucket resource without s3BucketDetails")
 	}
 	a := f.Service.Action
-	if a == nil || a.ActionType != finding.ActionAWSAPICall || a.AwsAPICallAction == nil || a.AwsAPICallAction.API == "" ||
-		a.AwsAPICallAction.ServiceName == "" || a.AwsAPICallAction.RemoteIPDetails == nil {
-		t.Errorf("action = %+v", a)
+	switch {
+	case a == nil:
+		t.Errorf("no action")
+	case a.ActionType == finding.ActionAWSAPICall:
+		if c := a.AwsAPICallAction; c == nil || c.API == "" || c.ServiceName == "" || c.RemoteIPDetails == nil {
+			t.Errorf("action = %+v", a)
+		}
+	case a.ActionType == finding.ActionNetworkConnection:
+		if c := a.NetworkConnectionAction; c == nil || c.RemoteIPDetails == nil || c.LocalPortDetails == nil || c.ConnectionDirection == "" {
+			t.Errorf("networkConnectionAction = %+v", c)
+		}
+	case a.ActionType == finding.ActionPortProbe:
+		if a.PortProbeAction == nil || len(a.PortProbeAction.PortProbeDetails) == 0 {
+			t.Errorf("portProbeAction = %+v", a.PortProbeAction)
+		}
+	case a.ActionType == finding.ActionDNSRequest:
+		if a.DNSRequestAction == nil || a.DNSRequestAction.Domain == "" {
+			t.Errorf("dnsRequestAction = %+v", a.DNSRequestAction)
+		}
+	default:
+		t.Errorf("action type %q", a.ActionType)
 	}
 	var info map[string]any
 	if f.Service.AdditionalInfo == nil || json.Unmarshal([]byte(f.Service.AdditionalInfo.Value), &info) != nil || info["sample"] != true {
 		t.Errorf("additionalInfo = %+v, want sample true", f.Service.AdditionalInfo)
 	}
-	if f.Service.Count != 1 || f.Service.ServiceName != "guardduty" || f.Service.ResourceRole != "TARGET" || f.Service.EventFirstSeen.IsZero() {
+	if role := f.Service.ResourceRole; f.Service.Count != 1 || f.Service.ServiceName != "guardduty" || (role != "TARGET" && role != "ACTOR") || f.Service.EventFirstSeen.IsZero() {
 		t.Errorf("service = %+v", f.Service)
 	}
 }
