@@ -33,7 +33,7 @@ for span in 6h 24h; do
   dir="$out/ct-$events-$span"
   if [ ! -f "$dir/manifest.json" ]; then
     rm -rf "$dir"
-    "$out/vigil" simulate --out "$dir" --events "$events" --accounts 10 --duration "$span" --all-attacks --seed 42
+    "$out/vigil" simulate --out "$dir" --events "$events" --flows 0 --dns 0 --accounts 10 --duration "$span" --all-attacks --seed 42
   fi
   measure "$dir"
 done

@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/pipeline"
 	"github.com/vigil-sec/vigil/internal/source"
 	_ "github.com/vigil-sec/vigil/internal/source/cloudtrail" // log formats
+	_ "github.com/vigil-sec/vigil/internal/source/flowlogs"
 	_ "github.com/vigil-sec/vigil/internal/source/route53"
 )
 

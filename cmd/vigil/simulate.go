@@ -25,7 +25,9 @@ func runSimulate(ctx context.Context, args []string) error {
 	listAttacks := fs.Bool("list-attacks", false, "print the supported attack types and exit")
 	plain := fs.Bool("plain", false, "write plain .json files instead of .json.gz")
 	fs.StringVar(&o.Out, "out", "", "output directory (required)")
-	fs.IntVar(&o.Events, "events", 10000, "benign events in total")
+	fs.IntVar(&o.Events, "events", 10000, "benign CloudTrail events in total")
+	flows := fs.Int("flows", -1, "benign VPC flow log records in total (default: as many as --events; 0 for none)")
+	dns := fs.Int("dns", -1, "benign Route 53 Resolver query log records in total (default: a quarter of --events; 0 for none)")
 	fs.IntVar(&o.EventsPerFile, "events-per-file", 1000, "most events in one delivery file")
 	fs.IntVar(&o.Accounts, "accounts", 3, "accounts in the estate")
 	fs.IntVar(&o.UsersPerAccount, "users", 6, "IAM users per account")
@@ -54,6 +56,13 @@ func runSimulate(ctx context.Context, args []string) error {
 		return usagef("simulate: --start: %v", err)
 	}
 	o.Regions = strings.Split(regions, ",")
+	o.Flows, o.DNSQueries = *flows, *dns
+	if o.Flows < 0 {
+		o.Flows = o.Events
+	}
+	if o.DNSQueries < 0 {
+		o.DNSQueries = o.Events / 4
+	}
 	o.Gzip = !*plain
 	if *allAttacks {
 		for _, t := range simulate.SupportedAttacks() {
@@ -77,12 +86,12 @@ func runSimulate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "vigil: wrote %d events (%d injected attacks) in %d files, %s, to %s\n",
-		m.Events, len(m.Attacks), m.Files, humanBytes(m.Bytes), o.Out)
+	fmt.Fprintf(os.Stderr, "vigil: wrote %d CloudTrail events, %d flow records and %d DNS queries (%d injected attacks) in %d files, %s, to %s\n",
+		m.Events, m.FlowRecords, m.DNSRecords, len(m.Attacks), m.Files, humanBytes(m.Bytes), o.Out)
 	if *intelOut == "" {
 		*intelOut = filepath.Join(o.Out, ".intel")
 	}
-	files, err := simulate.WriteIntel(*intelOut, o.Seed)
+	files, err := simulate.WriteIntel(*intelOut, o)
 	if err != nil {
 		return err
 	}

@@ -90,6 +90,9 @@ func SupportedAttacks() []string {
 	for _, a := range attackDefs {
 		out = append(out, a.typ)
 	}
+	for _, a := range netAttacks {
+		out = append(out, a.typ)
+	}
 	slices.Sort(out)
 	return out
 }

@@ -14,8 +14,11 @@ type pending struct {
 
 // inject encodes the records of every attack, keyed by the cell whose file
 // receives them, and lists them for the manifest.
-func (p *plan) inject(e *estate, o Options) (map[int][]pending, []Injected, error) {
+// Network attacks' records go to the flow-log and DNS files of their
+// cell (netCells).
+func (p *plan) inject(e *estate, o Options) (map[int][]pending, map[int]*netCell, []Injected, error) {
 	byCell := map[int][]pending{}
+	netCells := map[int]*netCell{}
 	var list []Injected
 	auto, nAuto := 0, 0
 	for _, a := range o.Attacks {
@@ -34,14 +37,18 @@ func (p *plan) inject(e *estate, o Options) (map[int][]pending, []Injected, erro
 			t = p.start.Add(p.end.Sub(p.start) * time.Duration(auto) / time.Duration(nAuto+1)).Truncate(time.Second)
 		}
 		if t.Before(p.start) || !t.Before(p.end) {
-			return nil, nil, fmt.Errorf("%w: attack %s at %s is outside %s..%s", ErrInvalid, a.Type,
+			return nil, nil, nil, fmt.Errorf("%w: attack %s at %s is outside %s..%s", ErrInvalid, a.Type,
 				t.Format(time.RFC3339), p.start.Format(time.RFC3339), p.end.Format(time.RFC3339))
 		}
 		ai := slices.IndexFunc(e.accounts, func(x *account) bool { return x.id == a.Account })
 		if a.Account == "" {
 			ai = 0
 		} else if ai < 0 {
-			return nil, nil, fmt.Errorf("%w: attack %s names account %s, which is not in the estate", ErrInvalid, a.Type, a.Account)
+			return nil, nil, nil, fmt.Errorf("%w: attack %s names account %s, which is not in the estate", ErrInvalid, a.Type, a.Account)
+		}
+		if d, ok := netAttackByType[a.Type]; ok {
+			list = append(list, p.injectNetwork(e, d, ai, t, netCells))
+			continue
 		}
 		list = append(list, p.encodeAttack(e, attackByType[a.Type], i, ai, t, byCell)...)
 	}
@@ -49,7 +56,7 @@ func (p *plan) inject(e *estate, o Options) (map[int][]pending, []Injected, erro
 		slices.SortStableFunc(byCell[c], func(x, y pending) int { return x.t.Compare(y.t) })
 	}
 	slices.SortStableFunc(list, func(x, y Injected) int { return x.At.Compare(y.At) })
-	return byCell, list, nil
+	return byCell, netCells, list, nil
 }
 
 // encodeAttack encodes the steps of attack number i, one second apart

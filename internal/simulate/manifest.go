@@ -13,6 +13,8 @@ type Manifest struct {
 	// Events counts the records in all files, benign and injected
 	// (including preparatory records that Attacks does not list).
 	Events       int        `json:"events"`
+	FlowRecords  int        `json:"flowRecords"` // VPC flow log records, benign and injected
+	DNSRecords   int        `json:"dnsRecords"`  // Route 53 Resolver query log records, benign and injected
 	Files        int        `json:"files"`
 	Bytes        int64      `json:"bytes"` // size of the files as written
 	Accounts     []string   `json:"accounts"`

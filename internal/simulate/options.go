@@ -22,6 +22,8 @@ type Options struct {
 	OrgID           string                  // "o-..." writes an organization trail layout; "" writes account trails
 	Seed            uint64                  // output is a pure function of the options, seed included
 	Attacks         []Attack                // attacks to inject
+	Flows           int                     // benign VPC flow log records in total; 0 writes none
+	DNSQueries      int                     // benign Route 53 Resolver query log records in total; 0 writes none
 	Progress        func(eventsWritten int) // called after each file with the running total of records, from Run's goroutines, one call at a time
 }
 
@@ -106,6 +108,9 @@ func (o Options) validate() error {
 	if o.Duration < time.Second {
 		bad("duration %v shorter than 1s", o.Duration)
 	}
+	if o.Flows < 0 || o.DNSQueries < 0 {
+		bad("flow records %d and DNS queries %d must not be negative", o.Flows, o.DNSQueries)
+	}
 	if o.Events < 0 || o.EventsPerFile < 1 {
 		bad("events %d and events per file %d must be positive", o.Events, o.EventsPerFile)
 	}
@@ -121,7 +126,8 @@ func (o Options) validate() error {
 func validateAttacks(attacks []Attack) []error {
 	var errs []error
 	for _, a := range attacks {
-		if _, ok := attackByType[a.Type]; !ok {
+		_, ct := attackByType[a.Type]
+		if _, net := netAttackByType[a.Type]; !ct && !net {
 			errs = append(errs, fmt.Errorf("%w %q", ErrUnknownAttack, a.Type))
 		}
 		if a.Account != "" && !accountRE.MatchString(a.Account) {

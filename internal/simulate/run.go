@@ -20,7 +20,7 @@ func Run(ctx context.Context, opts Options) (*Manifest, error) {
 	}
 	e := newEstate(o)
 	p := newPlan(o)
-	attacks, injected, err := p.inject(e, o)
+	attacks, netAttacks, injected, err := p.inject(e, o)
 	if err != nil {
 		return nil, err
 	}
@@ -33,6 +33,11 @@ func Run(ctx context.Context, opts Options) (*Manifest, error) {
 	}
 	if err := p.write(ctx, o, e, attacks, m); err != nil {
 		return nil, err
+	}
+	if o.Flows > 0 || o.DNSQueries > 0 || len(netAttacks) > 0 {
+		if err := p.writeNetwork(o, e, netAttacks, m); err != nil {
+			return nil, err
+		}
 	}
 	if err := m.save(o.Out); err != nil {
 		return nil, err

@@ -59,7 +59,7 @@ func readLogs(t *testing.T, dir string) []logFile {
 	t.Helper()
 	var out []logFile
 	err := filepath.WalkDir(filepath.Join(dir, "AWSLogs"), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || isNetworkLog(path) {
 			return err
 		}
 		raw, err := os.ReadFile(path)
