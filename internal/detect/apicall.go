@@ -31,7 +31,7 @@ func APICallFinding(typ string, ev *event.Event, affected map[string]string) fin
 	if len(affected) == 0 {
 		affected = nil
 	}
-	a := &ev.Actor
+	a := ev.Actor
 	call := &finding.AwsAPICallAction{
 		CallerType:        CallerType(ev),
 		UserAgent:         ev.UserAgent,
@@ -78,7 +78,7 @@ func Principal(a *event.Actor) string {
 // the API name and the affected resources (sorted), separated by "|".
 func APICallKey(ev *event.Event, affected map[string]string) string {
 	var b strings.Builder
-	b.WriteString(Principal(&ev.Actor))
+	b.WriteString(Principal(ev.Actor))
 	b.WriteByte('|')
 	if ev.API != nil {
 		b.WriteString(ev.API.Name)

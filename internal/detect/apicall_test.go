@@ -50,7 +50,7 @@ func TestCallerType(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ev := &event.Event{Actor: event.Actor{Type: tt.actor, PrincipalID: "P"}, SourceHost: tt.host, API: &event.APICall{Name: "X"}}
+			ev := &event.Event{Actor: &event.Actor{Type: tt.actor, PrincipalID: "P"}, SourceHost: tt.host, API: &event.APICall{Name: "X"}}
 			if tt.ip != "" {
 				ev.SourceIP = netip.MustParseAddr(tt.ip)
 			}

@@ -40,7 +40,7 @@ func SampleEvent(eventSource, api, requestParameters string) *event.Event {
 		Source:    "cloudtrail",
 		SourceIP:  SampleIP,
 		UserAgent: SampleUserAgent,
-		Actor: event.Actor{
+		Actor: &event.Actor{
 			Type:        "IAMUser",
 			PrincipalID: SamplePrincipal,
 			ARN:         "arn:aws:iam::" + SampleAccount + ":user/" + SampleUserName,

@@ -67,7 +67,7 @@ func WithThreatIntel(f *finding.Finding, ms []intel.Match, extra map[string]any)
 // API calls: the principal and the caller's address, so that every call a
 // principal makes from one listed address counts on one finding.
 func ThreatCallKey(ev *event.Event) string {
-	return Principal(&ev.Actor) + "|" + ev.SourceIP.String()
+	return Principal(ev.Actor) + "|" + ev.SourceIP.String()
 }
 
 // ThreatCallFinding returns an API-call finding of type typ for ev, with
@@ -78,7 +78,7 @@ func ThreatCallFinding(typ string, ev *event.Event, ms []intel.Match, what, list
 	f.AggregationKey = ThreatCallKey(ev)
 	api := what + " " + ev.API.Name
 	f.Title = api + " was invoked from " + listKind + " " + ev.SourceIP.String() + "."
-	f.Description = api + " was invoked by " + Caller(&ev.Actor) + " from IP address " + ev.SourceIP.String() +
+	f.Description = api + " was invoked by " + Caller(ev.Actor) + " from IP address " + ev.SourceIP.String() +
 		", which is on " + listKind + " list " + ms[0].ListName + "."
 	WithThreatIntel(&f, ms, nil)
 	return f

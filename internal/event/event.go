@@ -65,7 +65,9 @@ type Event struct {
 	Region  string    // AWS region as logged; may be empty or unknown
 	Source  string    // data source name, such as "cloudtrail"
 
-	Actor Actor
+	// Actor is who made an API call; nil for kinds without one (flows,
+	// DNS queries), which keeps their events small.
+	Actor *Actor
 
 	// SourceIP is the caller's address when the log gives a valid IP
 	// (for flows, the source address; for DNS queries, the querying

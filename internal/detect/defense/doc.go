@@ -59,7 +59,7 @@ func (s *signal) finding(typ string, ev *event.Event) finding.Finding {
 	f := detect.APICallFinding(typ, ev, affected)
 	f.Severity = s.severity
 	f.Title = s.title(res)
-	f.Description = strings.TrimSuffix(f.Title, ".") + " by " + detect.Caller(&ev.Actor) + " calling " + ev.API.Name +
+	f.Description = strings.TrimSuffix(f.Title, ".") + " by " + detect.Caller(ev.Actor) + " calling " + ev.API.Name +
 		detect.From(ev) + " (signal " + s.name + ")."
 	if ev.API.Failed() {
 		f.Description += " The call failed with " + ev.API.ErrorCode + ", but the attempt alone is suspicious."

@@ -117,7 +117,7 @@ func trailFinding(ev *event.Event, trail string) finding.Finding {
 	}
 	f := detect.APICallFinding(TypeCloudTrailLoggingDisabled, ev, affected)
 	f.Title = what + " was disabled."
-	f.Description = what + " was disabled by " + detect.Caller(&ev.Actor) +
+	f.Description = what + " was disabled by " + detect.Caller(ev.Actor) +
 		" calling " + ev.API.Name + detect.From(ev) +
 		". This can be an attacker's attempt to cover their tracks by eliminating any trace of activity performed while they accessed your account."
 	return f

@@ -53,7 +53,7 @@ func detectCredExfil(ctx *detect.Context, ev *event.Event) []finding.Finding {
 		return nil
 	}
 	learnAccountIPs(ctx, ev)
-	instance, ok := instanceOf(&ev.Actor)
+	instance, ok := instanceOf(ev.Actor)
 	if !ok || !ev.SourceIP.IsValid() || ev.Actor.InvokedBy != "" || !ctx.Intel.HasAWSRanges() || !intel.IsPublic(ev.SourceIP) {
 		return nil
 	}
@@ -154,7 +154,7 @@ func credExfilFinding(typ string, ev *event.Event, instance string, extra map[st
 
 func sampleCredExfil(typ string) finding.Finding {
 	ev := detect.SampleEvent("s3.amazonaws.com", "ListBuckets", "")
-	ev.Actor = event.Actor{Type: "AssumedRole", PrincipalID: "AROAJQABLZS4A3QDU576Q:i-0123456789abcdef0",
+	ev.Actor = &event.Actor{Type: "AssumedRole", PrincipalID: "AROAJQABLZS4A3QDU576Q:i-0123456789abcdef0",
 		ARN: "arn:aws:sts::" + detect.SampleAccount + ":assumed-role/app-role/i-0123456789abcdef0", AccountID: detect.SampleAccount,
 		AccessKeyID: "ASIAIOSFODNN7EXAMPLE", SessionIssuerType: "Role", SessionIssuerUserName: "app-role", EC2RoleDelivery: "2.0"}
 	return credExfilFinding(typ, ev, "i-0123456789abcdef0", nil)

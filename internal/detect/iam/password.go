@@ -93,6 +93,6 @@ func passwordFinding(ev *event.Event, what string) finding.Finding {
 	f := detect.APICallFinding(TypePasswordPolicyChange, ev, map[string]string{resPasswordPolicy: ev.Account})
 	f.Title = "Password policy for account " + ev.Account + " was " + what + "."
 	f.Description = "The password policy of account " + ev.Account + " was " + what + " by " +
-		detect.Caller(&ev.Actor) + " calling " + ev.API.Name + detect.From(ev) + "."
+		detect.Caller(ev.Actor) + " calling " + ev.API.Name + detect.From(ev) + "."
 	return f
 }

@@ -58,7 +58,7 @@ func detectRoot(_ *detect.Context, ev *event.Event) []finding.Finding {
 
 func rootFinding(typ string, ev *event.Event) finding.Finding {
 	f := detect.APICallFinding(typ, ev, nil)
-	creds := detect.Caller(&ev.Actor)
+	creds := detect.Caller(ev.Actor)
 	f.Title = "API " + ev.API.Name + " was invoked using " + creds + "."
 	f.Description = "API " + ev.API.Name + " was invoked using " + creds + detect.From(ev) + "."
 	if ev.API.Failed() {
@@ -69,7 +69,7 @@ func rootFinding(typ string, ev *event.Event) finding.Finding {
 
 func sampleRoot(typ string) finding.Finding {
 	ev := detect.SampleEvent("s3.amazonaws.com", "ListBuckets", "")
-	ev.Actor = event.Actor{
+	ev.Actor = &event.Actor{
 		Type:        "Root",
 		PrincipalID: detect.SampleAccount,
 		ARN:         "arn:aws:iam::" + detect.SampleAccount + ":root",

@@ -76,5 +76,5 @@ const suffix = " If this behavior is not expected, it may indicate a configurati
 
 // by says who changed a bucket: "by IAM user alice calling X from IP address Y.".
 func by(ev *event.Event) string {
-	return "by " + detect.Caller(&ev.Actor) + " calling " + ev.API.Name + detect.From(ev) + "."
+	return "by " + detect.Caller(ev.Actor) + " calling " + ev.API.Name + detect.From(ev) + "."
 }

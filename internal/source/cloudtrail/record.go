@@ -179,11 +179,13 @@ func isObject(m []byte) bool {
 }
 
 func (r *record) normalize(hint pathHint) (*event.Event, error) {
-	// The event and its API call are allocated together.
+	// The event, its actor and its API call are allocated together.
 	both := &struct {
-		ev  event.Event
-		api event.APICall
+		ev    event.Event
+		actor event.Actor
+		api   event.APICall
 	}{}
+	both.actor = r.UserIdentity.actor()
 	ev := &both.ev
 	*ev = event.Event{
 		Kind:      event.KindAPICall,
@@ -191,7 +193,7 @@ func (r *record) normalize(hint pathHint) (*event.Event, error) {
 		Account:   firstNonEmpty(r.RecipientAccountID, hint.account, r.UserIdentity.AccountID),
 		Region:    firstNonEmpty(r.AwsRegion, hint.region),
 		UserAgent: r.UserAgent,
-		Actor:     r.UserIdentity.actor(),
+		Actor:     &both.actor,
 		API:       &both.api,
 	}
 	*ev.API = event.APICall{

@@ -66,7 +66,7 @@ func baseEvent() *event.Event {
 		Account:  "111122223333",
 		Region:   "us-east-1",
 		Source:   "cloudtrail",
-		Actor:    event.Actor{Type: "Unknown"},
+		Actor:    &event.Actor{Type: "Unknown"},
 		SourceIP: netip.MustParseAddr("198.51.100.7"),
 		API: &event.APICall{
 			EventSource:        "iam.amazonaws.com",
@@ -191,7 +191,7 @@ func TestParseRecordUserIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ParseRecord(%s) error: %v", raw, err)
 			}
-			if diff := cmp.Diff(tt.want, ev.Actor); diff != "" {
+			if diff := cmp.Diff(tt.want, *ev.Actor); diff != "" {
 				t.Errorf("ParseRecord(%s).Actor mismatch (-want +got):\n%s", raw, diff)
 			}
 			if got := ev.Actor.Name(); got != tt.wantName {
@@ -241,7 +241,7 @@ func TestParseRecord(t *testing.T) {
 		{"no region", rec("awsRegion", ""), func(e *event.Event) { e.Region = "" }},
 		{"no account: the user's", rec("recipientAccountId", "", "userIdentity", `{"type":"IAMUser","accountId":"444455556666"}`), func(e *event.Event) {
 			e.Account, e.API.RecipientAccountID = "444455556666", ""
-			e.Actor = event.Actor{Type: "IAMUser", AccountID: "444455556666"}
+			e.Actor = &event.Actor{Type: "IAMUser", AccountID: "444455556666"}
 		}},
 		{"readOnly true", rec("readOnly", "true"), func(e *event.Event) { e.API.ReadOnly = true }},
 		{"readOnly false", rec("readOnly", "false"), func(e *event.Event) {}},
@@ -277,7 +277,7 @@ func TestParseRecord(t *testing.T) {
 		{"Lake timestamp", rec("eventTime", `"2024-05-01 12:00:00.000"`), func(e *event.Event) {}},
 		{"no time", rec("eventTime", ""), func(e *event.Event) { e.Time = time.Time{} }},
 		{"only eventName", `{"eventName":"ListUsers"}`, func(e *event.Event) {
-			*e = event.Event{Kind: event.KindAPICall, Source: "cloudtrail", Actor: event.Actor{Type: "Unknown"},
+			*e = event.Event{Kind: event.KindAPICall, Source: "cloudtrail", Actor: &event.Actor{Type: "Unknown"},
 				API: &event.APICall{Name: "ListUsers", Management: true}}
 		}},
 		{"unknown fields ignored", rec("vpcEndpointId", `"vpce-1"`, "tlsDetails", `{"tlsVersion":"TLSv1.3"}`, "future", `[1,{"a":null}]`), func(e *event.Event) {}},

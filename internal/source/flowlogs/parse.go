@@ -143,13 +143,16 @@ var delivery = []*regexp.Regexp{
 
 // pathHint is the account and region that a delivery path names, used
 // when a record does not carry them.
-type pathHint struct{ account, region string }
+type pathHint struct {
+	account, region string
+	ids             *interner // per file
+}
 
 func hintFrom(file string) pathHint {
 	for _, re := range delivery {
 		if m := re.FindStringSubmatch(file); m != nil {
-			return pathHint{account: m[1], region: m[2]}
+			return pathHint{account: m[1], region: m[2], ids: newInterner()}
 		}
 	}
-	return pathHint{}
+	return pathHint{ids: newInterner()}
 }

@@ -11,8 +11,9 @@ import (
 )
 
 // rec holds an event, its flow and its Raw, allocated together: one
-// allocation per record. Two sizes fill the allocator's 1152- and
-// 1408-byte classes (with the 8-byte header of objects holding pointers):
+// allocation per record. Two sizes fill the allocator's 896- and
+// 1152-byte classes (with the 8-byte header of objects holding pointers;
+// rec is 720 bytes):
 // the short one holds a default-format line, the long one most custom
 // formats; a longer line gets its Raw apart.
 type (
@@ -22,11 +23,11 @@ type (
 	}
 	recShort struct {
 		rec
-		raw [184]byte
+		raw [168]byte
 	}
 	recLong struct {
 		rec
-		raw [440]byte
+		raw [424]byte
 	}
 )
 
@@ -64,7 +65,7 @@ func decode(l *layout, line []byte, toks []span, hint pathHint) (*event.Event, e
 		if len(tok) == 1 && tok[0] == '-' {
 			continue
 		}
-		if err := setField(fl, l.cols[i], tok); err != nil {
+		if err := setField(fl, l.cols[i], tok, hint.ids); err != nil {
 			return nil, err
 		}
 	}
@@ -96,15 +97,15 @@ func decode(l *layout, line []byte, toks []span, hint pathHint) (*event.Event, e
 }
 
 // setField stores the value tok of field f in fl. tok is not "-".
-func setField(fl *event.Flow, f field, tok []byte) error {
+func setField(fl *event.Flow, f field, tok []byte, ids *interner) error {
 	var err error
 	switch f {
 	case fVersion:
 		fl.Version, err = number(f, tok, maxVersion)
 	case fAccountID:
-		fl.AccountID = str(tok)
+		fl.AccountID = ids.str(tok)
 	case fInterfaceID:
-		fl.InterfaceID = str(tok)
+		fl.InterfaceID = ids.str(tok)
 	case fSrcAddr:
 		fl.SrcAddr, err = addr(f, tok)
 	case fDstAddr:
@@ -128,11 +129,11 @@ func setField(fl *event.Flow, f field, tok []byte) error {
 	case fLogStatus:
 		fl.LogStatus = logStatus(tok)
 	case fVpcID:
-		fl.VpcID = str(tok)
+		fl.VpcID = ids.str(tok)
 	case fSubnetID:
-		fl.SubnetID = str(tok)
+		fl.SubnetID = ids.str(tok)
 	case fInstanceID:
-		fl.InstanceID = str(tok)
+		fl.InstanceID = ids.str(tok)
 	case fTCPFlags:
 		fl.TCPFlags, err = number(f, tok, math.MaxUint16)
 	case fType:
@@ -142,13 +143,13 @@ func setField(fl *event.Flow, f field, tok []byte) error {
 	case fPktDstAddr:
 		fl.PktDstAddr, err = addr(f, tok)
 	case fRegion:
-		fl.Region = str(tok)
+		fl.Region = ids.str(tok)
 	case fAZID:
-		fl.AZID = str(tok)
+		fl.AZID = ids.str(tok)
 	case fPktSrcService:
-		fl.PktSrcService = str(tok)
+		fl.PktSrcService = ids.str(tok)
 	case fPktDstService:
-		fl.PktDstService = str(tok)
+		fl.PktDstService = ids.str(tok)
 	case fFlowDirection:
 		fl.FlowDirection = direction(tok)
 	case fTrafficPath:
@@ -158,13 +159,39 @@ func setField(fl *event.Flow, f field, tok []byte) error {
 	case fResourceType:
 		fl.ResourceType = resourceType(tok)
 	case fTGWID:
-		fl.TGWID = str(tok)
+		fl.TGWID = ids.str(tok)
 	case fTGWAttachmentID:
-		fl.TGWAttachmentID = str(tok)
+		fl.TGWAttachmentID = ids.str(tok)
 	case fPacketsLostNoRoute, fPacketsLostBlackhole, fPacketsLostMTUExceeded, fPacketsLostTTLExpired:
 		_, err = count(f, tok) // checked, not kept
 	}
 	return err
+}
+
+// interner returns one string per distinct identifier of a file (its
+// accounts, interfaces, instances, VPCs...), so that the strings a
+// detector keeps for long (ENI ids in its state) do not pin whole
+// records in memory. It holds at most maxInterned values; beyond, values
+// refer to the record's Raw.
+type interner struct{ m map[string]string }
+
+const maxInterned = 4096
+
+func newInterner() *interner { return &interner{m: make(map[string]string)} }
+
+func (in *interner) str(b []byte) string {
+	if in == nil || len(b) == 0 {
+		return str(b)
+	}
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	if len(in.m) >= maxInterned {
+		return str(b)
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
 }
 
 // str returns the bytes of a record's Raw as a string, without copying.
