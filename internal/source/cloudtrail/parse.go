@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/source/jsonscan"
 	"regexp"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -46,7 +47,7 @@ func Sniff(head []byte, name string) bool {
 	if bytes.Contains([]byte(name), []byte("/CloudTrail-Digest/")) {
 		return false // digest files hold hashes, not events
 	}
-	i := skipSpace(head, skipBOM(head))
+	i := jsonscan.SkipSpace(head, jsonscan.SkipBOM(head))
 	if i >= len(head) || (head[i] != '{' && head[i] != '[') {
 		return false
 	}
@@ -106,9 +107,9 @@ func (p *parser) scanData(j int) []byte {
 	return p.data
 }
 
-// valueEnd is valueEnd within scanData.
+// valueEnd is jsonscan.ValueEnd within scanData.
 func (p *parser) valueEnd(j int) (int, error) {
-	end, err := valueEnd(p.scanData(j), j)
+	end, err := jsonscan.ValueEnd(p.scanData(j), j)
 	if err != nil {
 		p.wasted += end - j
 	}
@@ -146,7 +147,7 @@ func (p *parser) bad(off int, err error) {
 // error; other damage with nothing after it ends the parse with errStop.
 func (p *parser) broken(off int, err error) (int, error) {
 	next := p.resync.next(p.data, off+1)
-	if next < 0 && errors.Is(err, errTruncated) {
+	if next < 0 && errors.Is(err, jsonscan.ErrTruncated) {
 		return len(p.data), p.fail(off, fmt.Errorf("record %d: %w", p.st.Records, err))
 	}
 	p.bad(off, err)
@@ -174,11 +175,11 @@ func (p *parser) stray(i int, topLevel bool) (int, error) {
 
 func (p *parser) run() error {
 	b := p.data
-	start := skipSpace(b, skipBOM(b))
+	start := jsonscan.SkipSpace(b, jsonscan.SkipBOM(b))
 	if start < len(b) && b[start] != '{' && b[start] != '[' {
 		return p.fail(start, fmt.Errorf("not JSON: unexpected %q", b[start]))
 	}
-	for i := start; i < len(b); i = skipSpace(b, i) {
+	for i := start; i < len(b); i = jsonscan.SkipSpace(b, i) {
 		var err error
 		switch b[i] {
 		case '{':
@@ -218,44 +219,44 @@ func (p *parser) object(i int) (int, error) {
 // -1 and the index just past the object. On error, end is where the
 // damage was found.
 func findRecords(b []byte, i int) (at, end int, err error) {
-	j := skipSpace(b, i+1)
+	j := jsonscan.SkipSpace(b, i+1)
 	if j < len(b) && b[j] == '}' {
 		return -1, j + 1, nil
 	}
 	for {
 		if j >= len(b) {
-			return -1, j, errTruncated
+			return -1, j, jsonscan.ErrTruncated
 		}
 		if b[j] != '"' {
 			return -1, j, fmt.Errorf("expected object key, found %q", b[j])
 		}
-		kend, err := stringEnd(b, j)
+		kend, err := jsonscan.StringEnd(b, j)
 		if err != nil {
 			return -1, kend, err
 		}
 		key := b[j:kend]
-		j = skipSpace(b, kend)
+		j = jsonscan.SkipSpace(b, kend)
 		if j >= len(b) {
-			return -1, j, errTruncated
+			return -1, j, jsonscan.ErrTruncated
 		}
 		if b[j] != ':' {
 			return -1, j, fmt.Errorf("expected ':' after object key, found %q", b[j])
 		}
-		j = skipSpace(b, j+1)
+		j = jsonscan.SkipSpace(b, j+1)
 		if string(key) == `"Records"` && j < len(b) && b[j] == '[' {
 			return j, 0, nil
 		}
-		vend, err := valueEnd(b, j)
+		vend, err := jsonscan.ValueEnd(b, j)
 		if err != nil {
 			return -1, vend, err
 		}
-		j = skipSpace(b, vend)
+		j = jsonscan.SkipSpace(b, vend)
 		if j >= len(b) {
-			return -1, j, errTruncated
+			return -1, j, jsonscan.ErrTruncated
 		}
 		switch b[j] {
 		case ',':
-			j = skipSpace(b, j+1)
+			j = jsonscan.SkipSpace(b, j+1)
 		case '}':
 			return -1, j + 1, nil
 		default:
@@ -269,9 +270,9 @@ func findRecords(b []byte, i int) (at, end int, err error) {
 func (p *parser) closeObject(j int) (int, error) {
 	b := p.data
 	for {
-		j = skipSpace(b, j)
+		j = jsonscan.SkipSpace(b, j)
 		if j >= len(b) {
-			return j, p.fail(j, fmt.Errorf("after Records: %w", errTruncated))
+			return j, p.fail(j, fmt.Errorf("after Records: %w", jsonscan.ErrTruncated))
 		}
 		switch b[j] {
 		case '}':
@@ -280,20 +281,20 @@ func (p *parser) closeObject(j int) (int, error) {
 		default:
 			return j, p.fail(j, fmt.Errorf("unexpected %q after Records", b[j]))
 		}
-		j = skipSpace(b, j+1)
+		j = jsonscan.SkipSpace(b, j+1)
 		if j < len(b) && b[j] == '}' { // a trailing comma
 			return j + 1, nil
 		}
-		kend, err := valueEnd(b, j) // the key
+		kend, err := jsonscan.ValueEnd(b, j) // the key
 		if err == nil && b[j] != '"' {
 			err = fmt.Errorf("expected object key, found %q", b[j])
 		}
 		if err == nil {
-			j = skipSpace(b, kend)
+			j = jsonscan.SkipSpace(b, kend)
 			if j >= len(b) || b[j] != ':' {
 				err = errors.New("expected ':' after object key")
 			} else {
-				j, err = valueEnd(b, skipSpace(b, j+1))
+				j, err = jsonscan.ValueEnd(b, jsonscan.SkipSpace(b, j+1))
 			}
 		}
 		if err != nil {
@@ -306,10 +307,10 @@ func (p *parser) closeObject(j int) (int, error) {
 // returns the index just past the array.
 func (p *parser) array(i int) (int, error) {
 	b := p.data
-	j := skipSpace(b, i+1)
+	j := jsonscan.SkipSpace(b, i+1)
 	for {
 		if j >= len(b) {
-			return j, p.fail(j, errTruncated)
+			return j, p.fail(j, jsonscan.ErrTruncated)
 		}
 		if b[j] == ']' {
 			return j + 1, nil
@@ -326,13 +327,13 @@ func (p *parser) array(i int) (int, error) {
 			j = next
 			continue
 		}
-		j = skipSpace(b, end)
+		j = jsonscan.SkipSpace(b, end)
 		if j >= len(b) {
-			return j, p.fail(j, errTruncated)
+			return j, p.fail(j, jsonscan.ErrTruncated)
 		}
 		switch b[j] {
 		case ',':
-			j = skipSpace(b, j+1)
+			j = jsonscan.SkipSpace(b, j+1)
 		case ']':
 			return j + 1, nil
 		case '{':

@@ -122,7 +122,7 @@ func TestParseTruncated(t *testing.T) {
 	last := bytes.LastIndexByte(data, '\n') + 1
 	for n := last + 1; n < len(data); n++ {
 		got := parse(t, data[:n], deliveryFile)
-		want := fmt.Sprintf("%s: record 7 (offset %d): line 8: record cut off", deliveryFile, last)
+		want := fmt.Sprintf("%s: record 7 (offset %d): line 8: unexpected end of data", deliveryFile, last)
 		if len(got.Events) != 7 || got.Errs != nil || !strings.HasPrefix(got.ErrMsg, want) || got.Stats != (source.Stats{Records: 8, Events: 7, Errors: 1}) {
 			t.Fatalf("Parse(cut at %d of %d) = %d events, %q, %+v, %q; want 7 events and an error %q", n, len(data), len(got.Events), got.Errs, got.Stats, got.ErrMsg, want)
 		}
@@ -132,7 +132,7 @@ func TestParseTruncated(t *testing.T) {
 	}
 	for _, cut := range []string{"2024-05-01T12:0", "2024-05-01T12:00:00Z ", "2024-05-01T12:00:00Z {\"query_name\":\"a"} {
 		got := parse(t, []byte(rec()+"\n"+cut), "export.log")
-		if len(got.Events) != 1 || !strings.Contains(got.ErrMsg, "line 2: record cut off") {
+		if len(got.Events) != 1 || !strings.Contains(got.ErrMsg, "line 2: unexpected end of data") {
 			t.Errorf("Parse(export cut at %q) = %d events, %q, %q; want 1 event and a cut on line 2", cut, len(got.Events), got.Errs, got.ErrMsg)
 		}
 	}
@@ -170,9 +170,9 @@ func TestParseDocumentDamage(t *testing.T) {
 		{"two arrays", "[" + a + "]\n[" + b + "]", 2, nil, ""},
 		{"empty array", "[]", 0, nil, ""},
 		{"indented records", "{\n  \"query_name\": \"a.example.\",\n  \"query_timestamp\": \"2024-05-01T12:00:00Z\"\n}\n{\n  \"query_name\": \"b.example.\",\n  \"query_timestamp\": \"2024-05-01T12:00:00Z\"\n}\n", 2, nil, ""},
-		{"array cut", "[" + a + ",\n" + b[:20], 1, nil, "record 1 (offset " + fmt.Sprint(len(a)+3) + "): line 2: record cut off"},
-		{"array cut after a comma", "[" + a + ",", 1, nil, "record cut off"},
-		{"array cut after a record", "[" + a, 1, nil, "line 1: record cut off"},
+		{"array cut", "[" + a + ",\n" + b[:20], 1, nil, "record 1 (offset " + fmt.Sprint(len(a)+3) + "): line 2: unexpected end of data"},
+		{"array cut after a comma", "[" + a + ",", 1, nil, "unexpected end of data"},
+		{"array cut after a record", "[" + a, 1, nil, "line 1: unexpected end of data"},
 		{"garbage between elements", "[" + a + " x " + b + "]", 1, nil, `unexpected 'x' between array elements`},
 		{"garbage after a document", "[" + a + "]\nxyz", 1, nil, `line 2: unexpected "xyz" between JSON documents`},
 		{"events whose message is not a record", `{"events":[{"timestamp":1,"message":"hello"},{"timestamp":1,"message":"` + strings.ReplaceAll(a, `"`, `\"`) + `"}]}`, 1, []string{"line 1: CloudWatch Logs event message is not a JSON record"}, ""},

@@ -3,6 +3,7 @@ package route53
 import (
 	"bytes"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/source/jsonscan"
 
 	json "github.com/goccy/go-json"
 
@@ -15,7 +16,7 @@ import (
 // deliver them) and records, compact or indented.
 func (p *parser) document(i int) error {
 	b := p.data
-	for i = skipSpace(b, i); i < len(b); i = skipSpace(b, i) {
+	for i = jsonscan.SkipSpace(b, i); i < len(b); i = jsonscan.SkipSpace(b, i) {
 		var err error
 		switch b[i] {
 		case '[':
@@ -35,7 +36,7 @@ func (p *parser) document(i int) error {
 // object reads the object at b[i], an envelope or a record, and returns
 // the index just past it.
 func (p *parser) object(i int) (int, error) {
-	end, err := valueEnd(p.data, i)
+	end, err := jsonscan.ValueEnd(p.data, i)
 	if err != nil {
 		return end, p.stop(i, err)
 	}
@@ -55,23 +56,23 @@ func (p *parser) object(i int) (int, error) {
 // returns the index just past it.
 func (p *parser) array(i int, elem func(s, e int)) (int, error) {
 	b := p.data
-	j := skipSpace(b, i+1)
+	j := jsonscan.SkipSpace(b, i+1)
 	if j < len(b) && b[j] == ']' {
 		return j + 1, nil
 	}
 	for {
-		end, err := valueEnd(b, j)
+		end, err := jsonscan.ValueEnd(b, j)
 		if err != nil {
 			return end, p.stop(j, err)
 		}
 		elem(j, end)
-		j = skipSpace(b, end)
+		j = jsonscan.SkipSpace(b, end)
 		if j >= len(b) {
 			return j, p.fail(j, errTruncated)
 		}
 		switch b[j] {
 		case ',':
-			j = skipSpace(b, j+1)
+			j = jsonscan.SkipSpace(b, j+1)
 			if j < len(b) && b[j] == ']' { // a trailing comma
 				return j + 1, nil
 			}
@@ -141,19 +142,19 @@ var (
 func envelope(b []byte, i int) (events int, ok bool) {
 	events = -1
 	control := false
-	j := skipSpace(b, i+1)
+	j := jsonscan.SkipSpace(b, i+1)
 	for j < len(b) && b[j] == '"' {
-		kend, err := stringEnd(b, j)
+		kend, err := jsonscan.StringEnd(b, j)
 		if err != nil {
 			return -1, false
 		}
 		key := b[j+1 : kend-1]
-		j = skipSpace(b, kend)
+		j = jsonscan.SkipSpace(b, kend)
 		if j >= len(b) || b[j] != ':' {
 			return -1, false
 		}
-		v := skipSpace(b, j+1)
-		vend, err := valueEnd(b, v)
+		v := jsonscan.SkipSpace(b, j+1)
+		vend, err := jsonscan.ValueEnd(b, v)
 		if err != nil {
 			return -1, false
 		}
@@ -163,9 +164,9 @@ func envelope(b []byte, i int) (events int, ok bool) {
 		case bytes.Equal(key, keyMessageType):
 			control = bytes.Equal(b[v:vend], controlMessage)
 		}
-		j = skipSpace(b, vend)
+		j = jsonscan.SkipSpace(b, vend)
 		if j < len(b) && b[j] == ',' {
-			j = skipSpace(b, j+1)
+			j = jsonscan.SkipSpace(b, j+1)
 		}
 	}
 	if control {
@@ -177,11 +178,11 @@ func envelope(b []byte, i int) (events int, ok bool) {
 // isEnvelope reports whether the object starting line begins with a key
 // of a CloudWatch Logs envelope.
 func isEnvelope(line []byte) bool {
-	j := skipSpace(line, 1)
+	j := jsonscan.SkipSpace(line, 1)
 	if j >= len(line) || line[j] != '"' {
 		return false
 	}
-	kend, err := stringEnd(line, j)
+	kend, err := jsonscan.StringEnd(line, j)
 	if err != nil {
 		return false
 	}

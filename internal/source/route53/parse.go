@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/vigil-sec/vigil/internal/source/jsonscan"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/event"
@@ -34,7 +35,7 @@ func init() {
 // exports), or, when the file starts with '[' or a CloudWatch Logs
 // envelope, a sequence of JSON documents. A bad record is reported
 // through onErr with its line and skipped. Parse returns an error only
-// when the rest of the file cannot be read: a last record cut off by the
+// when the rest of the file cannot be read: a last unexpected end of data by the
 // end of the data, or a document damaged beyond its current record.
 func Parse(data []byte, file string, emit source.Emit, onErr source.OnError) (source.Stats, error) {
 	p := parser{data: data, file: file, hint: hintFrom(file), emit: emit, onErr: onErr, line: 1}
@@ -57,8 +58,8 @@ type parser struct {
 
 func (p *parser) run() error {
 	b := p.data
-	start := skipBOM(b)
-	i := skipSpace(b, start)
+	start := jsonscan.SkipBOM(b)
+	i := jsonscan.SkipSpace(b, start)
 	if i < len(b) && (b[i] == '[' || (b[i] == '{' && isDocument(b[i:]))) {
 		return p.document(i)
 	}
@@ -148,7 +149,7 @@ func (p *parser) lines(i int) error {
 // other.
 func (p *parser) oneLine(start, end, line int) error {
 	b := p.data
-	s, e := skipSpace(b[:end], start), end
+	s, e := jsonscan.SkipSpace(b[:end], start), end
 	for e > s && isSpace(b[e-1]) {
 		e--
 	}
@@ -164,7 +165,7 @@ func (p *parser) oneLine(start, end, line int) error {
 			p.hint.time, _ = parseStamp(b[s : s+stamp])
 			s += next
 		case last && isStamp(b[s:e]) && bytes.IndexByte(b[s:e], '{') < 0:
-			return p.cut(s, line) // a time, and the record cut off
+			return p.cut(s, line) // a time, and the unexpected end of data
 		default:
 			p.bad(s, line, fmt.Errorf("not a JSON record: starts with %.20q", b[s:e]))
 			return nil
@@ -187,7 +188,7 @@ func (p *parser) oneLine(start, end, line int) error {
 func (p *parser) values(s, e, line int, last bool, err error) error {
 	b := p.data[:e]
 	for i := s; i < e; {
-		end, serr := valueEnd(b, i)
+		end, serr := jsonscan.ValueEnd(b, i)
 		switch {
 		case serr != nil && last && errors.Is(serr, errTruncated):
 			return p.cut(i, line)
@@ -202,7 +203,7 @@ func (p *parser) values(s, e, line int, last bool, err error) error {
 			return nil
 		}
 		p.record(bytes.Clone(b[i:end]), i, line, &p.hint)
-		i = skipSpace(b, end)
+		i = jsonscan.SkipSpace(b, end)
 		if i < e && b[i] != '{' {
 			p.bad(i, line, fmt.Errorf("unexpected %.20q after a record", b[i:e]))
 			return nil

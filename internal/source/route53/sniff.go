@@ -2,6 +2,7 @@ package route53
 
 import (
 	"bytes"
+	"github.com/vigil-sec/vigil/internal/source/jsonscan"
 	"strings"
 )
 
@@ -22,7 +23,7 @@ var (
 // JSON document of such records. CloudTrail files and flow logs are not
 // claimed.
 func Sniff(head []byte, name string) bool {
-	i := skipSpace(head, skipBOM(head))
+	i := jsonscan.SkipSpace(head, jsonscan.SkipBOM(head))
 	if i >= len(head) {
 		return false
 	}
@@ -73,5 +74,5 @@ func afterStamp(line []byte) (end, next int, ok bool) {
 	if end < 0 || bytes.IndexByte(line[:end], '{') >= 0 {
 		return 0, 0, false
 	}
-	return end, skipSpace(line, end), true
+	return end, jsonscan.SkipSpace(line, end), true
 }
