@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -284,7 +285,7 @@ func intelLists(sts []loader.Status, asJSON bool) error {
 		}
 	} else {
 		w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ROLE\tNAME\tFORMAT\tFAMILY\tENTRIES\tINVALID\tSTATE\tLOCATION")
+		fmt.Fprintln(w, "ROLE\tNAME\tFORMAT\tFAMILY\tENTRIES\tINVALID\tLOADED\tSTATE\tLOCATION")
 		for _, s := range sts {
 			state := "ok"
 			switch {
@@ -295,8 +296,12 @@ func intelLists(sts []loader.Status, asJSON bool) error {
 			case s.Error != "":
 				state = "error: " + s.Error
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.Role, s.Name, orDash(string(s.Format)), orDash(string(s.Family)),
-				s.Entries, s.Invalid, state, s.Location)
+			loaded := "-"
+			if !s.LoadedAt.IsZero() {
+				loaded = s.LoadedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\n", s.Role, s.Name, orDash(string(s.Format)), orDash(string(s.Family)),
+				s.Entries, s.Invalid, loaded, state, s.Location)
 		}
 		if err := w.Flush(); err != nil {
 			return err

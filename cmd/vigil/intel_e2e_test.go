@@ -12,13 +12,16 @@ import (
 	"github.com/vigil-sec/vigil/internal/testutil/mmdb"
 )
 
-// tiTypes are the threat-intelligence finding types "vigil simulate" injects.
-var tiTypes = []string{
+// tiTypes are the threat-intelligence finding types "vigil simulate"
+// injects, sorted.
+var tiTypes = slices.Sorted(slices.Values([]string{
+	"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.InsideAWS",
+	"UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
 	"Discovery:S3/MaliciousIPCaller", "Discovery:S3/TorIPCaller", "Exfiltration:S3/MaliciousIPCaller", "Impact:S3/MaliciousIPCaller",
 	"Recon:IAMUser/MaliciousIPCaller", "Recon:IAMUser/MaliciousIPCaller.Custom", "Recon:IAMUser/TorIPCaller",
 	"UnauthorizedAccess:IAMUser/MaliciousIPCaller", "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
 	"UnauthorizedAccess:IAMUser/TorIPCaller",
-}
+}))
 
 // writeGeo builds MaxMind-format City and ASN databases covering the
 // simulator's listed (192.0.2.0/24) and attacker addresses.
@@ -29,12 +32,15 @@ func writeGeo(t *testing.T, dir string) (city, asn string) {
 		{Network: "192.0.2.0/24", CountryCode: "NL", CountryName: "Netherlands", City: "Amsterdam", Lat: 52.3759, Lon: 4.8975},
 		{Network: "198.51.100.0/24", CountryCode: "BR", CountryName: "Brazil", City: "São Paulo", Lat: -23.5475, Lon: -46.6361},
 		{Network: "203.0.113.0/24", CountryCode: "BR", CountryName: "Brazil", City: "São Paulo", Lat: -23.5475, Lon: -46.6361},
+		{Network: "3.91.0.0/16", CountryCode: "US", CountryName: "United States", City: "Ashburn", Lat: 39.0438, Lon: -77.4874},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if err := mmdb.WriteASN(asn, []mmdb.ASN{
 		{Network: "192.0.2.0/24", Number: 64500, Org: "Example Bulletproof Hosting"},
-		{Network: "198.51.100.0/23", Number: 64501, Org: "Example Telecom"},
+		{Network: "198.51.100.0/24", Number: 64501, Org: "Example Telecom"},
+		{Network: "203.0.113.0/24", Number: 64501, Org: "Example Telecom"},
+		{Network: "3.91.0.0/16", Number: 14618, Org: "AMAZON-AES"},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -63,15 +69,28 @@ func TestThreatIntelEndToEnd(t *testing.T) {
 	writeFile(t, geoCfg, strings.Replace(string(base), "intel:\n", "intel:\n  geoip:\n    city: "+city+"\n    asn: "+asn+"\n", 1))
 
 	fs := decodeFindings(t, mustVigil(t, "analyze", "--json", "--quiet", "--config", geoCfg, logs))
+	// What the databases say of each caller's /8 or /16.
+	where := map[string][3]string{
+		"192.0.2.": {"NL", "Amsterdam", "64500"}, "198.51.100.": {"BR", "São Paulo", "64501"},
+		"203.0.113.": {"BR", "São Paulo", "64501"}, "3.91.": {"US", "Ashburn", "14618"},
+	}
 	var types []string
 	for _, f := range fs {
 		types = append(types, f.Type)
 		d := f.Service.Action.AwsAPICallAction.RemoteIPDetails
-		if d == nil || d.Country == nil || d.Country.CountryCode != "NL" || d.City == nil || d.City.CityName != "Amsterdam" ||
-			d.GeoLocation == nil || d.GeoLocation.Lat != 52.3759 || d.Organization == nil || d.Organization.Asn != "64500" ||
-			d.Organization.AsnOrg != "Example Bulletproof Hosting" {
+		var want [3]string
+		for p, w := range where {
+			if d != nil && strings.HasPrefix(d.IPAddressV4, p) {
+				want = w
+			}
+		}
+		if d == nil || want[0] == "" || d.Country == nil || d.Country.CountryCode != want[0] || d.City == nil || d.City.CityName != want[1] ||
+			d.GeoLocation == nil || d.Organization == nil || d.Organization.Asn != want[2] || d.Organization.AsnOrg == "" {
 			raw, _ := json.Marshal(d)
-			t.Errorf("%s: remoteIpDetails not enriched: %s", f.Type, raw)
+			t.Errorf("%s: remoteIpDetails not enriched as %v: %s", f.Type, want, raw)
+		}
+		if strings.Contains(f.Type, "InstanceCredentialExfiltration") {
+			continue // not a threat-list finding
 		}
 		ev := f.Service.Evidence
 		if ev == nil || len(ev.ThreatIntelligenceDetails) == 0 || f.Service.AdditionalInfo == nil ||
@@ -186,5 +205,22 @@ func TestIntelCheckAndLists(t *testing.T) {
 	}
 	if !strings.Contains(out, "TOR_EXIT_LIST") || !strings.Contains(errOut, "tor:17:") {
 		t.Errorf("intel lists: want the Tor feed and its invalid line 17 reported\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+
+	// A corrupt GeoIP database is named; analysis goes on without it.
+	corrupt := filepath.Join(dir, "GeoLite2-City.mmdb")
+	writeFile(t, corrupt, "this is not a MaxMind database")
+	city, asn := writeGeo(t, dir)
+	out, errOut, code = vigil(t, "intel", "lists", "--geoip-city", corrupt)
+	if code != 1 || !strings.Contains(out+errOut, corrupt) {
+		t.Errorf("intel lists with a corrupt MMDB: exit %d, want 1 and the file named\n%s%s", code, out, errOut)
+	}
+	out, _, code = vigil(t, "intel", "lists", "--geoip-city", city, "--geoip-asn", asn)
+	if code != 0 || !strings.Contains(out, "GeoLite2-City") || !strings.Contains(out, "GeoLite2-ASN") {
+		t.Errorf("intel lists with GeoIP databases: exit %d\n%s", code, out)
+	}
+	_, errOut, code = vigil(t, "analyze", "--geoip-city", corrupt, filepath.Join("..", "..", "examples", "cloudtrail"))
+	if code != 0 || !strings.Contains(errOut, "GeoIP databases not loaded") {
+		t.Errorf("analyze with a corrupt MMDB: exit %d, want 0 with a warning\n%s", code, errOut)
 	}
 }

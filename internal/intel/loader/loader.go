@@ -22,6 +22,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ const (
 	RoleFeed      Role = "feed"
 	RoleBuiltin   Role = "builtin"
 	RoleAWSRanges Role = "aws_ip_ranges"
+	RoleGeoIP     Role = "geoip"
 )
 
 // Spec is one list to load.
@@ -121,6 +123,7 @@ type Loader struct {
 
 	mu      sync.Mutex // guards entries and rebuilds
 	entries []*entry
+	geoStat []Status
 	builtin []*intel.List
 	current atomic.Pointer[intel.Intel]
 
@@ -187,8 +190,14 @@ func (l *Loader) Load(ctx context.Context) error {
 		geo, err := intel.OpenGeoDB(l.opts.GeoCity, l.opts.GeoASN)
 		if err != nil {
 			errs = append(errs, err)
+			l.log.Error("GeoIP databases not loaded; findings are not enriched with locations", "err", err)
+			l.geoStat = []Status{{Role: RoleGeoIP, Name: "geoip", Location: strings.Trim(l.opts.GeoCity+" "+l.opts.GeoASN, " "), Error: err.Error()}}
 		} else {
 			l.geo = geo
+			for _, db := range geo.Databases() {
+				l.geoStat = append(l.geoStat, Status{Role: RoleGeoIP, Name: db.Type, Location: db.Path, Format: intel.Format("MMDB"),
+					Entries: db.NodeCount, LoadedAt: time.Now()})
+			}
 		}
 	}
 	l.mu.Lock()
@@ -245,6 +254,7 @@ func (l *Loader) Status() []Status {
 	for _, e := range l.entries {
 		out = append(out, e.status)
 	}
+	out = append(out, l.geoStat...)
 	for _, b := range l.builtin {
 		out = append(out, Status{Role: RoleBuiltin, Name: b.Name, Location: "built in", Format: b.Format, Family: b.Family, Entries: b.Len()})
 	}
