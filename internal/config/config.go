@@ -36,6 +36,8 @@ type Config struct {
 	Intel Intel `yaml:"intel"`
 	// Inventory maps network interfaces to instances and functions.
 	Inventory Inventory `yaml:"inventory"`
+	// API configures the GuardDuty-compatible API and console users.
+	API API `yaml:"api"`
 }
 
 // Input bounds what reading one log file may cost.
@@ -147,6 +149,7 @@ func (c *Config) fill() {
 	c.MalwareProtection.fill(c.S3.Region)
 	c.Intel.fill()
 	c.Inventory.fill()
+	c.API.fill()
 	for i := range c.Sources {
 		if c.Sources[i].PollInterval == 0 {
 			c.Sources[i].PollInterval = DefaultPollInterval
@@ -192,6 +195,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Inventory.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.API.validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

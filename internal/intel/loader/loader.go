@@ -48,6 +48,9 @@ const (
 
 // Spec is one list to load.
 type Spec struct {
+	// ID identifies a list managed through the API (an IPSet or
+	// ThreatIntelSet id); empty for the lists of vigil.yaml.
+	ID       string
 	Role     Role
 	Name     string
 	Location string // a file, http(s):// URL or s3://bucket/key
@@ -244,6 +247,45 @@ func (l *Loader) Poll(ctx context.Context, force bool) bool {
 		l.publish()
 	}
 	return changed
+}
+
+// SetAPILists replaces the lists managed through the API (specs with an
+// ID) and loads the new ones at once; the lists of vigil.yaml stay.
+func (l *Loader) SetAPILists(ctx context.Context, specs []Spec) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	old := map[string]*entry{}
+	kept := l.entries[:0:0]
+	for _, e := range l.entries {
+		if e.spec.ID == "" {
+			kept = append(kept, e)
+		} else {
+			old[e.spec.ID] = e
+		}
+	}
+	for _, s := range specs {
+		if e, ok := old[s.ID]; ok && e.spec == s {
+			kept = append(kept, e)
+			continue
+		}
+		e := &entry{spec: s, status: Status{Role: s.Role, Name: s.Name, Location: s.Location, Format: s.Format, Family: s.Family}}
+		_ = l.refresh(ctx, e, true)
+		kept = append(kept, e)
+	}
+	l.entries = kept
+	l.publish()
+}
+
+// StatusOf returns the state of the API-managed list with an id.
+func (l *Loader) StatusOf(id string) (Status, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, e := range l.entries {
+		if e.spec.ID == id && id != "" {
+			return e.status, true
+		}
+	}
+	return Status{}, false
 }
 
 // Status returns the state of every list, in configuration order.

@@ -209,3 +209,26 @@ func TestS3List(t *testing.T) {
 func s3Options(gw *versitygw.Server) source.S3Options {
 	return source.S3Options{Endpoint: gw.Endpoint, Region: gw.Region, PathStyle: true, AccessKeyID: gw.AccessKey, SecretAccessKey: gw.SecretKey}
 }
+
+func TestAPIListsReplaceOnlyTheirs(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "cfg.txt"), "198.51.100.0/24\n", time.Now())
+	write(t, filepath.Join(dir, "api.txt"), "203.0.113.0/24\n", time.Now())
+	l := New(Options{Lists: []Spec{threatSpec(filepath.Join(dir, "cfg.txt"))}})
+	if err := l.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	api := Spec{ID: "0123456789abcdef0123456789abcdef", Role: RoleThreat, Name: "api-list", Location: filepath.Join(dir, "api.txt"),
+		Format: intel.TXT, Family: intel.FamilyCustom, Limit: 10}
+	l.SetAPILists(context.Background(), []Spec{api})
+	if len(l.Current().ThreatIP(unlisted)) != 1 || len(l.Current().ThreatIP(listed)) != 1 {
+		t.Fatal("API list not added beside the configured one")
+	}
+	if st, ok := l.StatusOf(api.ID); !ok || st.Entries != 1 {
+		t.Errorf("StatusOf = %+v, %v", st, ok)
+	}
+	l.SetAPILists(context.Background(), nil)
+	if len(l.Current().ThreatIP(unlisted)) != 0 || len(l.Current().ThreatIP(listed)) != 1 {
+		t.Error("removing the API list removed the wrong one")
+	}
+}
