@@ -145,8 +145,12 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if len(sources) == 0 {
 		log.Warn("no sources configured; add --watch DIR|s3://bucket/prefix or sources in vigil.yaml")
 	}
+	apiSrv, err := startAPI(ctx, cfg, db, detectorID, ti, reg, log)
+	if err != nil {
+		return err
+	}
 	w := pipeline.NewWatcher(pipeline.WatchOptions{
-		Sources: sources, Engine: eng, Store: db, Logger: log, Registerer: reg, MaxFilesPerPass: sf.maxFiles,
+		Sources: sources, Engine: eng, Store: apiSrv.WrapStore(db), Logger: log, Registerer: reg, MaxFilesPerPass: sf.maxFiles,
 		MaxFileBytes: cfg.Input.MaxFileBytes,
 	})
 	if sf.once {
@@ -158,18 +162,21 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	return runService(ctx, cfg, w, pr, []func(context.Context) error{ti.Run, invRefresh.Run}, db, reg, log)
+	return runService(ctx, cfg, w, pr, apiSrv.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run}, db, reg, log)
 }
 
 // runService serves HTTP and runs the watcher, malware protection and the
 // background refreshers until ctx is done.
-func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, refreshers []func(context.Context) error,
-	db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
+func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, apiHandler http.Handler,
+	refreshers []func(context.Context) error, db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	mux := httpHandler(db, reg)
+	for _, p := range []string{"/detector", "/detector/", "/malware-protection-plan", "/malware-protection-plan/", "/tags/"} {
+		mux.Handle(p, apiHandler)
+	}
 	var wg sync.WaitGroup
 	if pr != nil {
 		mux.Handle("POST "+pr.webhookPath, pr.webhook)

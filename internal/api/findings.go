@@ -1,4 +1,918 @@
 package api
 
-// findingRoutes returns the operations of this group (being built).
-func (s *Server) findingRoutes() []route { return nil }
+import (
+	"cmp"
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigil-sec/vigil/internal/detect"
+	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/store"
+)
+
+// Limits of the finding operations, as GuardDuty's.
+const (
+	maxListResults  = 50 // ListFindings maxResults
+	maxFindingIDs   = 50 // GetFindings, ArchiveFindings, UnarchiveFindings, UpdateFindingsFeedback
+	maxSampleTypes  = 50 // CreateSampleFindings findingTypes
+	maxStatsResults = 100
+	defStatsResults = 25
+	maxCommentBytes = 2048 // UpdateFindingsFeedback comments (not kept)
+)
+
+// Bounds on the work one request may do where the store cannot filter or
+// sort for it.
+const (
+	// listScanBudget bounds the findings ListFindings reads from the store
+	// and tests with the criteria for one page. When it is spent before
+	// maxResults findings matched, the page is returned short with a
+	// nextToken that continues the scan, as GuardDuty may return short
+	// pages; paginators follow it.
+	listScanBudget = 10000
+	// memorySortLimit bounds the findings ListFindings sorts in memory, for
+	// a sort attribute the store has no column for: the findings the
+	// criteria's store filters (severity range, one type, account, region,
+	// archived) select. Beyond it the request is refused.
+	memorySortLimit = 10000
+	// storeBatch is the largest store page the operations ask for.
+	storeBatch = 1000
+	// statsScanLimit bounds the findings GetFindingsStatistics reads one by
+	// one, for criteria on fields other than the store's columns (or a
+	// store that cannot count); beyond it the request is refused.
+	statsScanLimit = 200000
+)
+
+// findingCounter is implemented by stores that count findings in groups
+// without reading each one (the SQLite store keeps per-group counts).
+type findingCounter interface {
+	// CountFindings calls fn once for each group of the findings q's filters
+	// select (q's sort and paging are ignored). Findings are grouped by
+	// type, severity, accountId, region and service.archived, and further
+	// by the UTC day of updatedAt when by contains "date", and by resource
+	// (resource.resourceType and the resource's id, see resourceOf) when by
+	// contains "resource". fn gets a finding with those fields set,
+	// updatedAt the group's newest, and the group's size.
+	CountFindings(ctx context.Context, q finding.Query, by []string, fn func(f *finding.Finding, n int) error) error
+}
+
+// feedbackSetter is implemented by stores that keep the user's feedback on
+// findings.
+type feedbackSetter interface {
+	// SetFeedback sets service.userFeedback ("USEFUL", "NOT_USEFUL") of the
+	// findings and nothing else. If any id is unknown it changes nothing and
+	// returns an error wrapping store.ErrNotFound.
+	SetFeedback(ctx context.Context, ids []string, feedback string) error
+}
+
+func (s *Server) findingRoutes() []route {
+	const p = "POST /detector/{detectorId}/findings"
+	return []route{
+		{op: "ListFindings", pattern: p, h: s.listFindings},
+		{op: "GetFindings", pattern: p + "/get", h: s.getFindings},
+		{op: "GetFindingsStatistics", pattern: p + "/statistics", h: s.findingsStatistics},
+		{op: "ArchiveFindings", pattern: p + "/archive", write: true, h: s.archiveFindings(true)},
+		{op: "UnarchiveFindings", pattern: p + "/unarchive", write: true, h: s.archiveFindings(false)},
+		{op: "UpdateFindingsFeedback", pattern: p + "/feedback", write: true, h: s.findingsFeedback},
+		{op: "CreateSampleFindings", pattern: p + "/create", write: true, h: s.createSampleFindings},
+	}
+}
+
+// sortCriteria is GuardDuty's SortCriteria.
+type sortCriteria struct {
+	AttributeName string `json:"attributeName"`
+	OrderBy       string `json:"orderBy"`
+}
+
+// sortSpec is a validated sort order.
+type sortSpec struct {
+	attr  string // the finding attribute, a criteria field path
+	desc  bool
+	store string // the store's finding.Sort* for attr, "" when it has none
+}
+
+// storeSorts are the attributes the store sorts by.
+var storeSorts = map[string]string{
+	"severity": finding.SortSeverity, "updatedAt": finding.SortUpdatedAt, "createdAt": finding.SortCreatedAt,
+	"type": finding.SortType, "service.count": finding.SortCount,
+}
+
+// parseSort validates sortCriteria. Without one, findings come newest
+// first (updatedAt DESC, as the console lists them); an attribute without
+// orderBy sorts ascending.
+func parseSort(sc *sortCriteria) (sortSpec, error) {
+	if sc == nil || (sc.AttributeName == "" && sc.OrderBy == "") {
+		return sortSpec{attr: "updatedAt", desc: true, store: finding.SortUpdatedAt}, nil
+	}
+	sp := sortSpec{attr: cmp.Or(sc.AttributeName, "updatedAt")}
+	switch sc.OrderBy {
+	case "", "ASC":
+	case "DESC":
+		sp.desc = true
+	default:
+		return sp, badRequest("sortCriteria.orderBy %q is not ASC or DESC", sc.OrderBy)
+	}
+	if _, ok := finding.SortValue(&finding.Finding{}, sp.attr); !ok {
+		return sp, badRequest("sortCriteria.attributeName %q is not a finding attribute", sp.attr)
+	}
+	sp.store = storeSorts[sp.attr]
+	return sp, nil
+}
+
+// parseCriteria parses findingCriteria.
+func parseCriteria(raw json.RawMessage) (*finding.Criteria, error) {
+	c, err := finding.ParseCriteria(raw)
+	if err != nil {
+		return nil, badRequest("%v", err)
+	}
+	return c, nil
+}
+
+// checkIDs validates a findingIds list and returns it without duplicates.
+func checkIDs(ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, badRequest("findingIds is required")
+	}
+	if len(ids) > maxFindingIDs {
+		return nil, badRequest("findingIds has %d ids; at most %d are allowed", len(ids), maxFindingIDs)
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == "" || len(id) > 300 {
+			return nil, badRequest("findingIds: %q is not a finding id", id)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// --- ListFindings ---
+
+type listFindingsInput struct {
+	FindingCriteria json.RawMessage `json:"findingCriteria"`
+	SortCriteria    *sortCriteria   `json:"sortCriteria"`
+	MaxResults      *int            `json:"maxResults"`
+	NextToken       string          `json:"nextToken"`
+}
+
+type listFindingsOutput struct {
+	FindingIDs []string `json:"findingIds"`
+	NextToken  string   `json:"nextToken,omitempty"`
+}
+
+// listFindings pages through the store with the criteria's prefilter, in
+// the store's order when it sorts by the attribute, and keeps the findings
+// the criteria match. Other sort attributes are sorted in memory, for at
+// most memorySortLimit prefiltered findings.
+func (s *Server) listFindings(r *http.Request) (any, error) {
+	if _, err := s.checkDetector(r); err != nil {
+		return nil, err
+	}
+	var in listFindingsInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	limit := maxListResults
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxListResults {
+			return nil, badRequest("maxResults must be from 1 to %d", maxListResults)
+		}
+		limit = *in.MaxResults
+	}
+	crit, err := parseCriteria(in.FindingCriteria)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := parseSort(in.SortCriteria)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := fingerprint(in.FindingCriteria, sp)
+	if err != nil {
+		return nil, err
+	}
+	var tok pageToken
+	if in.NextToken != "" {
+		if tok, err = s.openToken(in.NextToken, fp); err != nil {
+			return nil, err
+		}
+	}
+	var ids []string
+	var next *pageToken
+	if sp.store != "" {
+		ids, next, err = s.listByStore(r.Context(), crit, sp, limit, tok.Store)
+	} else {
+		ids, next, err = s.listInMemory(r.Context(), crit, sp, limit, tok.Cursor)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := listFindingsOutput{FindingIDs: ids}
+	if out.FindingIDs == nil {
+		out.FindingIDs = []string{}
+	}
+	if next != nil {
+		next.Fingerprint = fp
+		out.NextToken = s.sealToken(*next)
+	}
+	return out, nil
+}
+
+// listByStore collects up to limit matching ids in the store's order,
+// from the store page token after (the first page when ""). It asks for
+// just the missing count first (enough when the prefilter is exact), then
+// for growing batches. When the page fills in the middle of a batch, the
+// batch is read again up to that finding so that the store's own token
+// continues right after it.
+func (s *Server) listByStore(ctx context.Context, crit *finding.Criteria, sp sortSpec, limit int, after string) ([]string, *pageToken, error) {
+	q := crit.Prefilter()
+	q.SortBy, q.Desc, q.PageToken = sp.store, sp.desc, after
+	var ids []string
+	batch, scanned := limit, 0
+	for {
+		q.Limit = batch
+		page, next, err := s.opts.Store.ListFindings(ctx, q)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i := range page {
+			scanned++
+			if !crit.Match(&page[i]) {
+				continue
+			}
+			if ids = append(ids, page[i].ID); len(ids) < limit {
+				continue
+			}
+			if i < len(page)-1 {
+				return s.cutPage(ctx, q, ids, page[:i+1])
+			}
+			return ids, storeToken(next), nil
+		}
+		if next == "" || scanned >= listScanBudget {
+			return ids, storeToken(next), nil
+		}
+		q.PageToken = next
+		batch = min(storeBatch, max(batch*4, limit-len(ids)))
+	}
+}
+
+// storeToken wraps the store's page token; nil for none.
+func storeToken(next string) *pageToken {
+	if next == "" {
+		return nil
+	}
+	return &pageToken{Store: next}
+}
+
+// cutPage ends a page at the last finding of consumed (the batch read
+// with q, up to the last finding kept): it reads the batch again with that
+// length to get the store's token for what follows. Ids of the batch that
+// the second read no longer returns (findings inserted ahead of them
+// meanwhile) are dropped; the next page returns them.
+func (s *Server) cutPage(ctx context.Context, q finding.Query, ids []string, consumed []finding.Finding) ([]string, *pageToken, error) {
+	q.Limit = len(consumed)
+	again, next, err := s.opts.Store.ListFindings(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	reread := make(map[string]bool, len(again))
+	for i := range again {
+		reread[again[i].ID] = true
+	}
+	inBatch := make(map[string]bool, len(consumed))
+	for i := range consumed {
+		inBatch[consumed[i].ID] = true
+	}
+	kept := ids[:0]
+	for _, id := range ids {
+		if !inBatch[id] || reread[id] {
+			kept = append(kept, id)
+		}
+	}
+	return kept, storeToken(next), nil
+}
+
+// listInMemory reads every prefiltered finding (at most memorySortLimit),
+// sorts the matching ones by the attribute and id, and returns those after
+// the cursor (from the start when nil).
+func (s *Server) listInMemory(ctx context.Context, crit *finding.Criteria, sp sortSpec, limit int, after *sortCursor) ([]string, *pageToken, error) {
+	var all []sortItem
+	err := s.scanFindings(ctx, crit, memorySortLimit, func(f *finding.Finding) {
+		v, _ := finding.SortValue(f, sp.attr)
+		all = append(all, sortItem{v, f.ID})
+	})
+	if errors.Is(err, errScanLimit) {
+		return nil, nil, badRequest("sorting by %s is done in memory, for at most %d findings selected by "+
+			"the criteria's severity, type, accountId, region and service.archived conditions; narrow findingCriteria "+
+			"or sort by severity, updatedAt, createdAt, type or service.count", sp.attr, memorySortLimit)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	order := sp.compare
+	slices.SortFunc(all, order)
+	start := 0
+	if after != nil {
+		v, err := after.value()
+		if err != nil {
+			return nil, nil, badRequest("invalid nextToken")
+		}
+		var found bool
+		start, found = slices.BinarySearchFunc(all, sortItem{v, after.ID}, order)
+		if found {
+			start++
+		}
+	}
+	end := min(len(all), start+limit)
+	ids := make([]string, 0, end-start)
+	for _, it := range all[start:end] {
+		ids = append(ids, it.id)
+	}
+	if end == len(all) {
+		return ids, nil, nil
+	}
+	c, err := newSortCursor(all[end-1].v, all[end-1].id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ids, &pageToken{Cursor: c}, nil
+}
+
+// sortItem is a finding's sort value and id.
+type sortItem struct {
+	v  any
+	id string
+}
+
+// compare orders by value, then id, both reversed for DESC.
+func (sp sortSpec) compare(a, b sortItem) int {
+	c := cmp.Or(finding.CompareValues(a.v, b.v), strings.Compare(a.id, b.id))
+	if sp.desc {
+		return -c
+	}
+	return c
+}
+
+var errScanLimit = errors.New("scan limit reached")
+
+// scanFindings calls fn for every finding the criteria match, reading the
+// store's prefiltered findings in batches; it returns errScanLimit when
+// the store selects more than limit findings.
+func (s *Server) scanFindings(ctx context.Context, crit *finding.Criteria, limit int, fn func(f *finding.Finding)) error {
+	q := crit.Prefilter()
+	q.Limit = storeBatch
+	for scanned := 0; ; {
+		page, next, err := s.opts.Store.ListFindings(ctx, q)
+		if err != nil {
+			return err
+		}
+		if scanned += len(page); scanned > limit {
+			return errScanLimit
+		}
+		for i := range page {
+			if crit.Match(&page[i]) {
+				fn(&page[i])
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		q.PageToken = next
+	}
+}
+
+// --- nextToken ---
+
+// pageToken is what a ListFindings nextToken carries: the listing it
+// continues (fingerprint) and where it stopped, the store's own page token
+// or, for an in-memory sort, the sort value and id of the last finding.
+type pageToken struct {
+	Fingerprint string      `json:"f"`
+	Store       string      `json:"s,omitempty"`
+	Cursor      *sortCursor `json:"c,omitempty"`
+}
+
+// tokenKey signs nextTokens. It is random for each process, so tokens do
+// not survive a restart of Vigil (a client then starts its listing again).
+var tokenKey = func() []byte {
+	k := make([]byte, 32)
+	rand.Read(k) // never fails (crypto/rand)
+	return k
+}()
+
+// fingerprint identifies a listing: its criteria (in canonical JSON, as
+// SDKs send map members in any order) and sort. A nextToken is only good
+// for the listing it came from.
+func fingerprint(criteria json.RawMessage, sp sortSpec) (string, error) {
+	canon := []byte("null")
+	if len(criteria) > 0 {
+		var v any
+		if err := json.Unmarshal(criteria, &v); err != nil {
+			return "", badRequest("findingCriteria: malformed JSON: %v", err)
+		}
+		canon, _ = json.Marshal(v) // object members sorted by name
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%t\x00", canon, sp.attr, sp.desc)
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16]), nil
+}
+
+// sealToken encodes t with an HMAC over it and the detector id:
+// base64url(JSON) "." base64url(MAC).
+func (s *Server) sealToken(t pageToken) string {
+	body, _ := json.Marshal(t) // strings and numbers only
+	payload := base64.RawURLEncoding.EncodeToString(body)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(s.tokenMAC(payload))
+}
+
+func (s *Server) tokenMAC(payload string) []byte {
+	m := hmac.New(sha256.New, tokenKey)
+	m.Write([]byte(s.opts.DetectorID + "\x00" + payload))
+	return m.Sum(nil)
+}
+
+// openToken verifies and decodes a nextToken of the listing fp. A token
+// that was altered, made by another process or for another listing is a
+// BadRequestException.
+func (s *Server) openToken(tok, fp string) (pageToken, error) {
+	var t pageToken
+	payload, sig, ok := strings.Cut(tok, ".")
+	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	if !ok || err != nil || !hmac.Equal(mac, s.tokenMAC(payload)) {
+		return t, badRequest("invalid nextToken")
+	}
+	body, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil || json.Unmarshal(body, &t) != nil {
+		return t, badRequest("invalid nextToken")
+	}
+	if t.Fingerprint != fp {
+		return t, badRequest("invalid nextToken: it continues a listing with other findingCriteria or sortCriteria")
+	}
+	return t, nil
+}
+
+// sortCursor is a finding.SortValue (float64, time.Time or string) and a
+// finding id, in JSON.
+type sortCursor struct {
+	Kind string  `json:"k"` // "n", "t" or "s"
+	Num  float64 `json:"n,omitempty"`
+	Str  string  `json:"s,omitempty"`
+	ID   string  `json:"id"`
+}
+
+func newSortCursor(v any, id string) (*sortCursor, error) {
+	c := &sortCursor{ID: id}
+	switch x := v.(type) {
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, fmt.Errorf("sort value %v cannot be paged", x)
+		}
+		c.Kind, c.Num = "n", x
+	case time.Time:
+		c.Kind, c.Num = "t", float64(x.UnixMilli())
+	case string:
+		c.Kind, c.Str = "s", x
+	default:
+		return nil, fmt.Errorf("sort value of type %T cannot be paged", v)
+	}
+	return c, nil
+}
+
+func (c *sortCursor) value() (any, error) {
+	switch c.Kind {
+	case "n":
+		return c.Num, nil
+	case "t":
+		return time.UnixMilli(int64(c.Num)).UTC(), nil
+	case "s":
+		return c.Str, nil
+	}
+	return nil, fmt.Errorf("unknown cursor kind %q", c.Kind)
+}
+
+// --- GetFindings ---
+
+type getFindingsInput struct {
+	FindingIDs   []string      `json:"findingIds"`
+	SortCriteria *sortCriteria `json:"sortCriteria"`
+}
+
+// getFindings returns the findings with the ids, in the order of the ids
+// unless sortCriteria says otherwise; unknown ids are left out, as
+// GuardDuty does.
+func (s *Server) getFindings(r *http.Request) (any, error) {
+	if _, err := s.checkDetector(r); err != nil {
+		return nil, err
+	}
+	var in getFindingsInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	ids, err := checkIDs(in.FindingIDs)
+	if err != nil {
+		return nil, err
+	}
+	var sp sortSpec
+	if in.SortCriteria != nil {
+		if sp, err = parseSort(in.SortCriteria); err != nil {
+			return nil, err
+		}
+	}
+	fs := make([]finding.Finding, 0, len(ids))
+	for _, id := range ids {
+		f, err := s.opts.Store.GetFinding(r.Context(), id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		fs = append(fs, f)
+	}
+	if in.SortCriteria != nil {
+		slices.SortFunc(fs, func(a, b finding.Finding) int {
+			va, _ := finding.SortValue(&a, sp.attr)
+			vb, _ := finding.SortValue(&b, sp.attr)
+			return sp.compare(sortItem{va, a.ID}, sortItem{vb, b.ID})
+		})
+	}
+	return map[string]any{"findings": fs}, nil
+}
+
+// --- ArchiveFindings, UnarchiveFindings, UpdateFindingsFeedback ---
+
+type findingIDsInput struct {
+	FindingIDs []string `json:"findingIds"`
+	Feedback   string   `json:"feedback"`
+	Comments   *string  `json:"comments"`
+}
+
+func (s *Server) archiveFindings(archived bool) handlerFunc {
+	return func(r *http.Request) (any, error) {
+		if _, err := s.checkDetector(r); err != nil {
+			return nil, err
+		}
+		var in findingIDsInput
+		if err := decode(r, &in); err != nil {
+			return nil, err
+		}
+		ids, err := checkIDs(in.FindingIDs)
+		if err != nil {
+			return nil, err
+		}
+		return nil, s.unknownIDs(r.Context(), ids, s.opts.Store.SetArchived(r.Context(), ids, archived))
+	}
+}
+
+// findingsFeedback stores the feedback in service.userFeedback. Comments
+// are accepted and not kept: a GuardDuty finding has no field for them.
+func (s *Server) findingsFeedback(r *http.Request) (any, error) {
+	if _, err := s.checkDetector(r); err != nil {
+		return nil, err
+	}
+	var in findingIDsInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	ids, err := checkIDs(in.FindingIDs)
+	if err != nil {
+		return nil, err
+	}
+	if in.Feedback != "USEFUL" && in.Feedback != "NOT_USEFUL" {
+		return nil, badRequest("feedback %q is not USEFUL or NOT_USEFUL", in.Feedback)
+	}
+	if in.Comments != nil && len(*in.Comments) > maxCommentBytes {
+		return nil, badRequest("comments are longer than %d bytes", maxCommentBytes)
+	}
+	fs, ok := s.opts.Store.(feedbackSetter)
+	if !ok {
+		return nil, badRequest("this Vigil store does not keep finding feedback")
+	}
+	return nil, s.unknownIDs(r.Context(), ids, fs.SetFeedback(r.Context(), ids, in.Feedback))
+}
+
+// unknownIDs turns a store's not-found error for a list of ids into
+// GuardDuty's BadRequestException naming the unknown ids.
+func (s *Server) unknownIDs(ctx context.Context, ids []string, err error) error {
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, err := s.opts.Store.GetFinding(ctx, id); errors.Is(err, store.ErrNotFound) {
+			missing = append(missing, id)
+		}
+	}
+	return badRequest("findingIds: no finding has the id %s", strings.Join(missing, ", "))
+}
+
+// --- CreateSampleFindings ---
+
+// createSampleFindings stores one sample finding of each type (every type
+// Vigil produces when findingTypes is empty), in Vigil's account and
+// region. A sample has a stable id per type, so creating it again counts
+// a recurrence.
+func (s *Server) createSampleFindings(r *http.Request) (any, error) {
+	if _, err := s.checkDetector(r); err != nil {
+		return nil, err
+	}
+	var in struct {
+		FindingTypes []string `json:"findingTypes"`
+	}
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	if len(in.FindingTypes) > maxSampleTypes {
+		return nil, badRequest("findingTypes has %d types; at most %d are allowed", len(in.FindingTypes), maxSampleTypes)
+	}
+	defs := detect.Definitions(s.opts.Detectors)
+	if len(in.FindingTypes) > 0 {
+		defs = defs[:0:0]
+		for _, typ := range in.FindingTypes {
+			def, _, ok := detect.Lookup(s.opts.Detectors, typ)
+			if !ok {
+				return nil, badRequest("findingTypes: %q is not a finding type Vigil produces", typ)
+			}
+			defs = append(defs, def)
+		}
+	}
+	now := s.opts.Now()
+	samples := make([]finding.Finding, 0, len(defs))
+	for _, def := range defs {
+		_, d, _ := detect.Lookup(s.opts.Detectors, def.Type)
+		samples = append(samples, detect.SampleFinding(d, def, s.opts.AccountID, s.opts.Region, s.opts.DetectorID, now))
+	}
+	_, err := s.opts.Store.UpsertFindings(r.Context(), samples)
+	return nil, err
+}
+
+// --- GetFindingsStatistics ---
+
+type statsInput struct {
+	FindingCriteria       json.RawMessage `json:"findingCriteria"`
+	FindingStatisticTypes []string        `json:"findingStatisticTypes"`
+	GroupBy               string          `json:"groupBy"`
+	OrderBy               string          `json:"orderBy"`
+	MaxResults            *int            `json:"maxResults"`
+}
+
+// groupings maps groupBy to the member of findingStatistics it fills.
+var groupings = map[string]string{
+	"ACCOUNT": "groupedByAccount", "DATE": "groupedByDate", "FINDING_TYPE": "groupedByFindingType",
+	"RESOURCE": "groupedByResource", "SEVERITY": "groupedBySeverity",
+}
+
+// columnFields are the criteria fields a findingCounter's groups carry:
+// criteria on these alone are decided for a whole group at once.
+var columnFields = []string{"accountId", "region", "service.archived", "severity", "type"}
+
+// findingsStatistics answers both forms: the legacy findingStatisticTypes
+// ["COUNT_BY_SEVERITY"] and groupBy. Groups are ordered by totalFindings
+// (orderBy, default DESC), ties by their key; DATE groups by date.
+func (s *Server) findingsStatistics(r *http.Request) (any, error) {
+	if _, err := s.checkDetector(r); err != nil {
+		return nil, err
+	}
+	var in statsInput
+	if err := decode(r, &in); err != nil {
+		return nil, err
+	}
+	agg, err := newStatsAgg(in)
+	if err != nil {
+		return nil, err
+	}
+	crit, err := parseCriteria(in.FindingCriteria)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.countFindings(r.Context(), crit, agg); err != nil {
+		return nil, err
+	}
+	return map[string]any{"findingStatistics": agg.result()}, nil
+}
+
+// countFindings feeds agg with the findings the criteria match: from the
+// store's groups when it counts and the criteria only use the columns
+// groups carry, else one by one (at most statsScanLimit).
+func (s *Server) countFindings(ctx context.Context, crit *finding.Criteria, agg *statsAgg) error {
+	counter, ok := s.opts.Store.(findingCounter)
+	for _, f := range crit.Fields() {
+		ok = ok && slices.Contains(columnFields, f)
+	}
+	if ok {
+		var by []string
+		switch agg.groupBy {
+		case "DATE":
+			by = []string{"date"}
+		case "RESOURCE":
+			by = []string{"resource"}
+		}
+		return counter.CountFindings(ctx, crit.Prefilter(), by, func(f *finding.Finding, n int) error {
+			if crit.Match(f) {
+				agg.add(f, n)
+			}
+			return nil
+		})
+	}
+	err := s.scanFindings(ctx, crit, statsScanLimit, func(f *finding.Finding) { agg.add(f, 1) })
+	if errors.Is(err, errScanLimit) {
+		return badRequest("these findingCriteria need more than %d findings read one by one; narrow them with "+
+			"conditions on type, severity, accountId, region or service.archived, or use only those", statsScanLimit)
+	}
+	return err
+}
+
+// statsAgg adds up findings for GetFindingsStatistics.
+type statsAgg struct {
+	bySeverity bool   // COUNT_BY_SEVERITY
+	groupBy    string // "" or a key of groupings
+	desc       bool
+	max        int
+	severity   map[float64]int
+	groups     map[groupKey]*groupVal
+}
+
+// groupKey is a group of one groupBy; unused fields are zero.
+type groupKey struct {
+	a, b, c  string // account; type; resource type, id and account
+	severity float64
+	day      int64 // days since the Unix epoch, UTC
+}
+
+type groupVal struct {
+	total int
+	last  time.Time
+}
+
+func newStatsAgg(in statsInput) (*statsAgg, error) {
+	a := &statsAgg{groupBy: in.GroupBy, desc: true, max: defStatsResults,
+		severity: map[float64]int{}, groups: map[groupKey]*groupVal{}}
+	for _, t := range in.FindingStatisticTypes {
+		if t != "COUNT_BY_SEVERITY" {
+			return nil, badRequest("findingStatisticTypes: %q is not COUNT_BY_SEVERITY", t)
+		}
+		a.bySeverity = true
+	}
+	if in.GroupBy == "" {
+		if !a.bySeverity {
+			return nil, badRequest("either groupBy or findingStatisticTypes is required")
+		}
+		if in.OrderBy != "" || in.MaxResults != nil {
+			return nil, badRequest("orderBy and maxResults can be used only with groupBy")
+		}
+		return a, nil
+	}
+	if groupings[in.GroupBy] == "" {
+		return nil, badRequest("groupBy %q is not ACCOUNT, DATE, FINDING_TYPE, RESOURCE or SEVERITY", in.GroupBy)
+	}
+	switch in.OrderBy {
+	case "", "DESC":
+	case "ASC":
+		a.desc = false
+	default:
+		return nil, badRequest("orderBy %q is not ASC or DESC", in.OrderBy)
+	}
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 || *in.MaxResults > maxStatsResults {
+			return nil, badRequest("maxResults must be from 1 to %d", maxStatsResults)
+		}
+		a.max = *in.MaxResults
+	}
+	return a, nil
+}
+
+// add counts n findings like f (f stands for a group of them, with its
+// newest updatedAt).
+func (a *statsAgg) add(f *finding.Finding, n int) {
+	if a.bySeverity {
+		a.severity[f.Severity] += n
+	}
+	var k groupKey
+	switch a.groupBy {
+	case "":
+		return
+	case "ACCOUNT":
+		k.a = f.AccountID
+	case "DATE":
+		k.day, k.severity = dayOf(f.UpdatedAt.Time), f.Severity
+	case "FINDING_TYPE":
+		k.b = f.Type
+	case "RESOURCE":
+		k.a, k.b = resourceOf(f)
+		k.c = f.AccountID
+	case "SEVERITY":
+		k.severity = f.Severity
+	}
+	g := a.groups[k]
+	if g == nil {
+		g = &groupVal{}
+		a.groups[k] = g
+	}
+	g.total += n
+	if f.UpdatedAt.After(g.last) {
+		g.last = f.UpdatedAt.Time
+	}
+}
+
+// dayOf returns the UTC day of t, as days since the Unix epoch.
+func dayOf(t time.Time) int64 { return t.Truncate(24*time.Hour).Unix() / 86400 }
+
+// resourceOf returns a finding's resource type and id, as GuardDuty's
+// ResourceStatistics maps them: the access key id, instance id, function
+// name or bucket name.
+func resourceOf(f *finding.Finding) (typ, id string) {
+	r := &f.Resource
+	switch {
+	case r.AccessKeyDetails != nil:
+		id = r.AccessKeyDetails.AccessKeyID
+	case r.InstanceDetails != nil:
+		id = r.InstanceDetails.InstanceID
+	case r.LambdaDetails != nil:
+		id = r.LambdaDetails.FunctionName
+	case len(r.S3BucketDetails) > 0:
+		id = r.S3BucketDetails[0].Name
+	}
+	return r.ResourceType, id
+}
+
+// epochSeconds marshals a time as the SDKs read GuardDuty's timestamps:
+// seconds since the epoch, with milliseconds.
+type epochSeconds time.Time
+
+func (t epochSeconds) MarshalJSON() ([]byte, error) {
+	return strconv.AppendFloat(nil, float64(time.Time(t).UnixMilli())/1000, 'f', -1, 64), nil
+}
+
+// severityKey formats a severity as countBySeverity's keys: "8.0", "5.5".
+func severityKey(v float64) string {
+	if v == math.Trunc(v) {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
+}
+
+// result returns findingStatistics.
+func (a *statsAgg) result() map[string]any {
+	out := map[string]any{}
+	if a.bySeverity {
+		counts := make(map[string]int, len(a.severity))
+		for v, n := range a.severity {
+			counts[severityKey(v)] += n
+		}
+		out["countBySeverity"] = counts
+	}
+	if a.groupBy == "" {
+		return out
+	}
+	keys := make([]groupKey, 0, len(a.groups))
+	for k := range a.groups {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y groupKey) int {
+		c := cmp.Compare(a.groups[x].total, a.groups[y].total)
+		if a.groupBy == "DATE" {
+			c = cmp.Compare(x.day, y.day)
+		}
+		if a.desc {
+			c = -c
+		}
+		return cmp.Or(c, cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b), cmp.Compare(x.c, y.c),
+			cmp.Compare(x.day, y.day), cmp.Compare(x.severity, y.severity))
+	})
+	if len(keys) > a.max {
+		keys = keys[:a.max]
+	}
+	rows := make([]map[string]any, 0, len(keys))
+	for _, k := range keys {
+		g := a.groups[k]
+		row := map[string]any{"totalFindings": g.total, "lastGeneratedAt": epochSeconds(g.last)}
+		switch a.groupBy {
+		case "ACCOUNT":
+			row["accountId"] = k.a
+		case "DATE":
+			row["date"], row["severity"] = epochSeconds(time.Unix(k.day*86400, 0)), k.severity
+		case "FINDING_TYPE":
+			row["findingType"] = k.b
+		case "RESOURCE":
+			row["resourceType"], row["resourceId"], row["accountId"] = k.a, k.b, k.c
+		case "SEVERITY":
+			row["severity"] = k.severity
+		}
+		rows = append(rows, row)
+	}
+	out[groupings[a.groupBy]] = rows
+	return out
+}
