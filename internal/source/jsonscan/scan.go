@@ -130,4 +130,3 @@ func ContainerEnd(b []byte, i int) (int, error) {
 	}
 	return len(b), ErrTruncated
 }
-
