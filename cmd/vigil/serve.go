@@ -26,6 +26,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/source"
 	"github.com/vigil-sec/vigil/internal/store"
 	"github.com/vigil-sec/vigil/internal/store/sqlite"
+	"github.com/vigil-sec/vigil/internal/web"
 )
 
 // serveFlags are the process-plumbing flags of "vigil serve"; everything
@@ -145,7 +146,7 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if len(sources) == 0 {
 		log.Warn("no sources configured; add --watch DIR|s3://bucket/prefix or sources in vigil.yaml")
 	}
-	apiSrv, err := startAPI(ctx, cfg, db, detectorID, ti, reg, log)
+	apiSrv, users, err := startAPI(ctx, cfg, db, detectorID, ti, reg, log)
 	if err != nil {
 		return err
 	}
@@ -162,12 +163,13 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	return runService(ctx, cfg, w, pr, apiSrv.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run}, db, reg, log)
+	console := web.New(web.Options{API: apiSrv.Handler(), Users: users, DetectorID: detectorID, Store: db, Logger: log})
+	return runService(ctx, cfg, w, pr, apiSrv.Handler(), console.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run}, db, reg, log)
 }
 
 // runService serves HTTP and runs the watcher, malware protection and the
 // background refreshers until ctx is done.
-func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, apiHandler http.Handler,
+func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, apiHandler, console http.Handler,
 	refreshers []func(context.Context) error, db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -177,6 +179,8 @@ func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr
 	for _, p := range []string{"/detector", "/detector/", "/malware-protection-plan", "/malware-protection-plan/", "/tags/"} {
 		mux.Handle(p, apiHandler)
 	}
+	mux.Handle("/console/", console)
+	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	var wg sync.WaitGroup
 	if pr != nil {
 		mux.Handle("POST "+pr.webhookPath, pr.webhook)

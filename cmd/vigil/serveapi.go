@@ -16,18 +16,20 @@ import (
 	"github.com/vigil-sec/vigil/internal/store"
 )
 
-// startAPI builds the GuardDuty-compatible API: its users, its lists fed
-// to the threat-intelligence loader, and the protection plans created
-// through it, which it adds to cfg's plans (they run from this start).
+// startAPI builds the GuardDuty-compatible API: its users (returned for
+// the console), its lists fed to the threat-intelligence loader, and the
+// protection plans created through it, which it adds to cfg's plans (they
+// run from this start).
 func startAPI(ctx context.Context, cfg *config.Config, db store.Store, detectorID string, ti *loader.Loader,
-	reg prometheus.Registerer, log *slog.Logger) (*api.Server, error) {
-	users, err := apiUsers(cfg, os.Stderr)
+	reg prometheus.Registerer, log *slog.Logger) (*api.Server, *api.Users, error) {
+	list, err := apiUsers(cfg, os.Stderr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	users := api.NewUsers(list)
 	srv := api.New(api.Options{
 		DetectorID: detectorID, AccountID: cfg.MalwareProtection.AccountID, Region: cfg.MalwareProtection.Region,
-		Store: db, Detectors: detect.Registered(), Users: api.NewUsers(users), Lists: apiLists{ti, cfg.Intel.Limits},
+		Store: db, Detectors: detect.Registered(), Users: users, Lists: apiLists{ti, cfg.Intel.Limits},
 		Logger: log, Registerer: reg,
 	})
 	var specs []api.PlanSpec
@@ -37,7 +39,7 @@ func startAPI(ctx context.Context, cfg *config.Config, db store.Store, detectorI
 	srv.SetConfigPlans(specs)
 	plans, err := srv.Plans(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, p := range plans {
 		tagging := p.Tagging
@@ -47,7 +49,7 @@ func startAPI(ctx context.Context, cfg *config.Config, db store.Store, detectorI
 	if err := srv.ActivateLists(ctx); err != nil {
 		log.Warn("API-managed lists not activated", "err", err)
 	}
-	return srv, nil
+	return srv, users, nil
 }
 
 // apiLists makes the loader the home of the API's IP sets and threat
