@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/detect"
@@ -35,12 +36,6 @@ const (
 // Bounds on the work one request may do where the store cannot filter or
 // sort for it.
 const (
-	// listScanBudget bounds the findings ListFindings reads from the store
-	// and tests with the criteria for one page. When it is spent before
-	// maxResults findings matched, the page is returned short with a
-	// nextToken that continues the scan, as GuardDuty may return short
-	// pages; paginators follow it.
-	listScanBudget = 10000
 	// memorySortLimit bounds the findings ListFindings sorts in memory, for
 	// a sort attribute the store has no column for: the findings the
 	// criteria's store filters (severity range, one type, account, region,
@@ -54,17 +49,35 @@ const (
 	statsScanLimit = 200000
 )
 
+// scanBudget bounds the findings ListFindings reads from the store and
+// tests with the criteria for one page. When it is spent before maxResults
+// findings matched, the page is returned short with a nextToken that
+// continues the scan, as GuardDuty may return short pages; paginators
+// follow it. A variable only so that tests can lower it.
+var scanBudget = 10000
+
 // findingCounter is implemented by stores that count findings in groups
 // without reading each one (the SQLite store keeps per-group counts).
 type findingCounter interface {
 	// CountFindings calls fn once for each group of the findings q's filters
-	// select (q's sort and paging are ignored). Findings are grouped by
-	// type, severity, accountId, region and service.archived, and further
-	// by the UTC day of updatedAt when by contains "date", and by resource
-	// (resource.resourceType and the resource's id, see resourceOf) when by
-	// contains "resource". fn gets a finding with those fields set,
+	// select (q's sort and paging are ignored) that were updated in
+	// [updatedFrom, updatedTo) (a zero time leaves that end open), grouped
+	// by the dimensions in by: the columns "type", "severity", "accountId",
+	// "region" and "service.archived", "date" (the UTC day of updatedAt)
+	// and "resource" (resource.resourceType and the resource's id, as
+	// resourceOf reads it). fn gets a finding with those fields set,
 	// updatedAt the group's newest, and the group's size.
-	CountFindings(ctx context.Context, q finding.Query, by []string, fn func(f *finding.Finding, n int) error) error
+	CountFindings(ctx context.Context, q finding.Query, updatedFrom, updatedTo time.Time, by []string,
+		fn func(f *finding.Finding, n int) error) error
+}
+
+// keyLister is implemented by stores that list findings without reading
+// them whole, for criteria on the columns alone.
+type keyLister interface {
+	// ListFindingKeys is ListFindings except that each finding has only its
+	// id, the columns (type, severity, accountId, region,
+	// service.archived, updatedAt) and the sort attribute set.
+	ListFindingKeys(ctx context.Context, q finding.Query) ([]finding.Finding, string, error)
 }
 
 // feedbackSetter is implemented by stores that keep the user's feedback on
@@ -74,6 +87,22 @@ type feedbackSetter interface {
 	// findings and nothing else. If any id is unknown it changes nothing and
 	// returns an error wrapping store.ErrNotFound.
 	SetFeedback(ctx context.Context, ids []string, feedback string) error
+}
+
+// storeAs returns the store, or a store it wraps (Unwrap), as T.
+func storeAs[T any](st store.Store) (T, bool) {
+	for st != nil {
+		if t, ok := st.(T); ok {
+			return t, true
+		}
+		u, ok := st.(interface{ Unwrap() store.Store })
+		if !ok {
+			break
+		}
+		st = u.Unwrap()
+	}
+	var zero T
+	return zero, false
 }
 
 func (s *Server) findingRoutes() []route {
@@ -240,11 +269,12 @@ func (s *Server) listFindings(r *http.Request) (any, error) {
 func (s *Server) listByStore(ctx context.Context, crit *finding.Criteria, sp sortSpec, limit int, after string) ([]string, *pageToken, error) {
 	q := crit.Prefilter()
 	q.SortBy, q.Desc, q.PageToken = sp.store, sp.desc, after
+	list := s.lister(crit)
 	var ids []string
 	batch, scanned := limit, 0
 	for {
 		q.Limit = batch
-		page, next, err := s.opts.Store.ListFindings(ctx, q)
+		page, next, err := list(ctx, q)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -257,16 +287,46 @@ func (s *Server) listByStore(ctx context.Context, crit *finding.Criteria, sp sor
 				continue
 			}
 			if i < len(page)-1 {
-				return s.cutPage(ctx, q, ids, page[:i+1])
+				return cutPage(ctx, list, q, ids, page[:i+1])
 			}
 			return ids, storeToken(next), nil
 		}
-		if next == "" || scanned >= listScanBudget {
+		if next == "" || scanned >= scanBudget {
 			return ids, storeToken(next), nil
 		}
 		q.PageToken = next
 		batch = min(storeBatch, max(batch*4, limit-len(ids)))
 	}
+}
+
+// listFunc is the signature of store.Store.ListFindings.
+type listFunc func(ctx context.Context, q finding.Query) ([]finding.Finding, string, error)
+
+// lister returns how to list findings for the criteria: without reading
+// them whole when the store can and the criteria only use the fields its
+// keys have (Match decides them on findings that only have those).
+func (s *Server) lister(crit *finding.Criteria) listFunc {
+	if kl, ok := storeAs[keyLister](s.opts.Store); ok && usesOnly(crit, keyFields) {
+		return kl.ListFindingKeys
+	}
+	return s.opts.Store.ListFindings
+}
+
+// Criteria fields stores keep in columns: those a findingCounter groups
+// by, and those ListFindingKeys sets.
+var (
+	groupFields = []string{"accountId", "region", "service.archived", "severity", "type"}
+	keyFields   = slices.Concat(groupFields, []string{"updatedAt"})
+)
+
+// usesOnly reports whether the criteria use no field but these.
+func usesOnly(crit *finding.Criteria, fields []string) bool {
+	for _, f := range crit.Fields() {
+		if !slices.Contains(fields, f) {
+			return false
+		}
+	}
+	return true
 }
 
 // storeToken wraps the store's page token; nil for none.
@@ -282,9 +342,9 @@ func storeToken(next string) *pageToken {
 // length to get the store's token for what follows. Ids of the batch that
 // the second read no longer returns (findings inserted ahead of them
 // meanwhile) are dropped; the next page returns them.
-func (s *Server) cutPage(ctx context.Context, q finding.Query, ids []string, consumed []finding.Finding) ([]string, *pageToken, error) {
+func cutPage(ctx context.Context, list listFunc, q finding.Query, ids []string, consumed []finding.Finding) ([]string, *pageToken, error) {
 	q.Limit = len(consumed)
-	again, next, err := s.opts.Store.ListFindings(ctx, q)
+	again, next, err := list(ctx, q)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -405,13 +465,20 @@ type pageToken struct {
 	Cursor      *sortCursor `json:"c,omitempty"`
 }
 
-// tokenKey signs nextTokens. It is random for each process, so tokens do
-// not survive a restart of Vigil (a client then starts its listing again).
-var tokenKey = func() []byte {
+// tokenKeys holds the key that signs a server's nextTokens. It is random
+// for each server, so tokens do not survive a restart of Vigil (a client
+// then starts its listing again) and one server refuses another's.
+var tokenKeys sync.Map // *Server → []byte
+
+func (s *Server) tokenKey() []byte {
+	if k, ok := tokenKeys.Load(s); ok {
+		return k.([]byte)
+	}
 	k := make([]byte, 32)
 	rand.Read(k) // never fails (crypto/rand)
-	return k
-}()
+	k2, _ := tokenKeys.LoadOrStore(s, k)
+	return k2.([]byte)
+}
 
 // fingerprint identifies a listing: its criteria (in canonical JSON, as
 // SDKs send map members in any order) and sort. A nextToken is only good
@@ -439,7 +506,7 @@ func (s *Server) sealToken(t pageToken) string {
 }
 
 func (s *Server) tokenMAC(payload string) []byte {
-	m := hmac.New(sha256.New, tokenKey)
+	m := hmac.New(sha256.New, s.tokenKey())
 	m.Write([]byte(s.opts.DetectorID + "\x00" + payload))
 	return m.Sum(nil)
 }
@@ -597,7 +664,7 @@ func (s *Server) findingsFeedback(r *http.Request) (any, error) {
 	if in.Comments != nil && len(*in.Comments) > maxCommentBytes {
 		return nil, badRequest("comments are longer than %d bytes", maxCommentBytes)
 	}
-	fs, ok := s.opts.Store.(feedbackSetter)
+	fs, ok := storeAs[feedbackSetter](s.opts.Store)
 	if !ok {
 		return nil, badRequest("this Vigil store does not keep finding feedback")
 	}
@@ -675,10 +742,6 @@ var groupings = map[string]string{
 	"RESOURCE": "groupedByResource", "SEVERITY": "groupedBySeverity",
 }
 
-// columnFields are the criteria fields a findingCounter's groups carry:
-// criteria on these alone are decided for a whole group at once.
-var columnFields = []string{"accountId", "region", "service.archived", "severity", "type"}
-
 // findingsStatistics answers both forms: the legacy findingStatisticTypes
 // ["COUNT_BY_SEVERITY"] and groupBy. Groups are ordered by totalFindings
 // (orderBy, default DESC), ties by their key; DATE groups by date.
@@ -698,7 +761,7 @@ func (s *Server) findingsStatistics(r *http.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.countFindings(r.Context(), crit, agg); err != nil {
+	if err := s.countFindings(r.Context(), crit, in.FindingCriteria, agg); err != nil {
 		return nil, err
 	}
 	return map[string]any{"findingStatistics": agg.result()}, nil
@@ -706,21 +769,22 @@ func (s *Server) findingsStatistics(r *http.Request) (any, error) {
 
 // countFindings feeds agg with the findings the criteria match: from the
 // store's groups when it counts and the criteria only use the columns
-// groups carry, else one by one (at most statsScanLimit).
-func (s *Server) countFindings(ctx context.Context, crit *finding.Criteria, agg *statsAgg) error {
-	counter, ok := s.opts.Store.(findingCounter)
-	for _, f := range crit.Fields() {
-		ok = ok && slices.Contains(columnFields, f)
-	}
-	if ok {
+// groups carry (and ranges of updatedAt, which the store applies), grouped
+// by the columns the criteria and the statistics need; else one by one (at
+// most statsScanLimit).
+func (s *Server) countFindings(ctx context.Context, crit *finding.Criteria, raw json.RawMessage, agg *statsAgg) error {
+	counter, ok := storeAs[findingCounter](s.opts.Store)
+	from, to, windowed := updatedWindow(raw)
+	if ok && windowed && usesOnly(crit, keyFields) {
 		var by []string
-		switch agg.groupBy {
-		case "DATE":
-			by = []string{"date"}
-		case "RESOURCE":
-			by = []string{"resource"}
+		for _, f := range crit.Fields() {
+			if f != "updatedAt" {
+				by = append(by, f)
+			}
 		}
-		return counter.CountFindings(ctx, crit.Prefilter(), by, func(f *finding.Finding, n int) error {
+		// A group's updatedAt is its newest, inside the window: Match
+		// accepts it as the store accepted every finding of the group.
+		return counter.CountFindings(ctx, crit.Prefilter(), from, to, append(by, agg.dimensions()...), func(f *finding.Finding, n int) error {
 			if crit.Match(f) {
 				agg.add(f, n)
 			}
@@ -730,9 +794,55 @@ func (s *Server) countFindings(ctx context.Context, crit *finding.Criteria, agg 
 	err := s.scanFindings(ctx, crit, statsScanLimit, func(f *finding.Finding) { agg.add(f, 1) })
 	if errors.Is(err, errScanLimit) {
 		return badRequest("these findingCriteria need more than %d findings read one by one; narrow them with "+
-			"conditions on type, severity, accountId, region or service.archived, or use only those", statsScanLimit)
+			"conditions on type, severity, accountId, region, service.archived or updatedAt, or use only those", statsScanLimit)
 	}
 	return err
+}
+
+// updatedWindow returns the updatedAt range, [from, to), that the range
+// operators of the criteria's updatedAt condition select (zero times when
+// open); ok is false when the condition also has eq or neq, which a range
+// cannot express. The criteria were parsed (and so checked) already.
+func updatedWindow(raw json.RawMessage) (from, to time.Time, ok bool) {
+	var c struct {
+		Criterion map[string]json.RawMessage `json:"criterion"`
+	}
+	var cond map[string]json.RawMessage
+	if len(raw) > 0 && json.Unmarshal(raw, &c) != nil {
+		return from, to, false
+	}
+	if u := c.Criterion["updatedAt"]; u != nil && json.Unmarshal(u, &cond) != nil {
+		return from, to, false
+	}
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	for op, rawV := range cond {
+		var v *int64
+		if json.Unmarshal(rawV, &v) != nil {
+			return from, to, false // an eq or neq list
+		}
+		if v == nil {
+			continue
+		}
+		switch op {
+		case "gt", "greaterThan":
+			lo = max(lo, min(*v, math.MaxInt64-1)+1)
+		case "gte", "greaterThanOrEqual":
+			lo = max(lo, *v)
+		case "lt", "lessThan":
+			hi = min(hi, *v)
+		case "lte", "lessThanOrEqual":
+			hi = min(hi, min(*v, math.MaxInt64-1)+1)
+		default:
+			return from, to, false
+		}
+	}
+	if lo != math.MinInt64 {
+		from = time.UnixMilli(lo)
+	}
+	if hi != math.MaxInt64 {
+		to = time.UnixMilli(hi)
+	}
+	return from, to, true
 }
 
 // statsAgg adds up findings for GetFindingsStatistics.
@@ -794,6 +904,28 @@ func newStatsAgg(in statsInput) (*statsAgg, error) {
 	return a, nil
 }
 
+// dimensions returns what findings must be grouped by for the statistics
+// (findingCounter's dimensions).
+func (a *statsAgg) dimensions() []string {
+	var by []string
+	if a.bySeverity {
+		by = append(by, "severity")
+	}
+	switch a.groupBy {
+	case "ACCOUNT":
+		by = append(by, "accountId")
+	case "DATE":
+		by = append(by, "date", "severity")
+	case "FINDING_TYPE":
+		by = append(by, "type")
+	case "RESOURCE":
+		by = append(by, "resource", "accountId")
+	case "SEVERITY":
+		by = append(by, "severity")
+	}
+	return by
+}
+
 // add counts n findings like f (f stands for a group of them, with its
 // newest updatedAt).
 func (a *statsAgg) add(f *finding.Finding, n int) {
@@ -832,18 +964,26 @@ func dayOf(t time.Time) int64 { return t.Truncate(24*time.Hour).Unix() / 86400 }
 
 // resourceOf returns a finding's resource type and id, as GuardDuty's
 // ResourceStatistics maps them: the access key id, instance id, function
-// name or bucket name.
+// name or (first) bucket name.
 func resourceOf(f *finding.Finding) (typ, id string) {
 	r := &f.Resource
-	switch {
-	case r.AccessKeyDetails != nil:
-		id = r.AccessKeyDetails.AccessKeyID
-	case r.InstanceDetails != nil:
-		id = r.InstanceDetails.InstanceID
-	case r.LambdaDetails != nil:
-		id = r.LambdaDetails.FunctionName
-	case len(r.S3BucketDetails) > 0:
-		id = r.S3BucketDetails[0].Name
+	switch r.ResourceType {
+	case finding.ResourceAccessKey:
+		if r.AccessKeyDetails != nil {
+			id = r.AccessKeyDetails.AccessKeyID
+		}
+	case finding.ResourceInstance:
+		if r.InstanceDetails != nil {
+			id = r.InstanceDetails.InstanceID
+		}
+	case finding.ResourceLambda:
+		if r.LambdaDetails != nil {
+			id = r.LambdaDetails.FunctionName
+		}
+	case finding.ResourceS3Bucket, finding.ResourceS3Object:
+		if len(r.S3BucketDetails) > 0 {
+			id = r.S3BucketDetails[0].Name
+		}
 	}
 	return r.ResourceType, id
 }

@@ -77,7 +77,19 @@ func (db *DB) GetFinding(ctx context.Context, id string) (finding.Finding, error
 // SetArchived implements store.Store. It changes nothing and returns an
 // error wrapping store.ErrNotFound if any id is unknown.
 func (db *DB) SetArchived(ctx context.Context, ids []string, archived bool) error {
+	return db.change(ctx, "set archived", ids, func(f *finding.Finding) { f.Service.Archived = archived })
+}
+
+// change applies set to each stored finding of ids in one transaction.
+// It changes nothing and returns an error wrapping store.ErrNotFound if
+// any id is unknown.
+func (db *DB) change(ctx context.Context, what string, ids []string, set func(*finding.Finding)) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
+		put, err := preparePut(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer put.Close()
 		var missing []string
 		for _, id := range ids {
 			f, err := getFinding(ctx, tx, id)
@@ -88,8 +100,8 @@ func (db *DB) SetArchived(ctx context.Context, ids []string, archived bool) erro
 			if err != nil {
 				return err
 			}
-			f.Service.Archived = archived
-			if err := putFinding(ctx, tx, &f); err != nil {
+			set(&f)
+			if err := putFinding(ctx, put, &f); err != nil {
 				return err
 			}
 		}
@@ -99,7 +111,7 @@ func (db *DB) SetArchived(ctx context.Context, ids []string, archived bool) erro
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("set archived: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }
@@ -108,6 +120,11 @@ func (db *DB) SetArchived(ctx context.Context, ids []string, archived bool) erro
 // how many were new. The transaction sees its own writes, so several
 // findings with one id in fs merge in order.
 func upsertAll(ctx context.Context, tx *sql.Tx, fs []finding.Finding) (int, error) {
+	put, err := preparePut(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	defer put.Close()
 	created := 0
 	for i := range fs {
 		f := fs[i]
@@ -125,7 +142,7 @@ func upsertAll(ctx context.Context, tx *sql.Tx, fs []finding.Finding) (int, erro
 			stored.Merge(f)
 			f = stored
 		}
-		if err := putFinding(ctx, tx, &f); err != nil {
+		if err := putFinding(ctx, put, &f); err != nil {
 			return 0, err
 		}
 	}
@@ -150,13 +167,8 @@ func getFinding(ctx context.Context, q queryer, id string) (finding.Finding, err
 	return f, nil
 }
 
-// putFinding inserts or replaces f's row; the columns are derived from f.
-func putFinding(ctx context.Context, tx *sql.Tx, f *finding.Finding) error {
-	body, err := json.Marshal(f)
-	if err != nil {
-		return fmt.Errorf("encode finding %s: %w", f.ID, err)
-	}
-	const q = `INSERT INTO findings
+// putQuery inserts or replaces a finding's row.
+const putQuery = `INSERT INTO findings
 		(id, type, severity, account_id, region, archived, created_at, updated_at, count, body)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
@@ -164,7 +176,25 @@ func putFinding(ctx context.Context, tx *sql.Tx, f *finding.Finding) error {
 			account_id = excluded.account_id, region = excluded.region,
 			archived = excluded.archived, created_at = excluded.created_at,
 			updated_at = excluded.updated_at, count = excluded.count, body = excluded.body`
-	_, err = tx.ExecContext(ctx, q, f.ID, f.Type, f.Severity, f.AccountID, f.Region,
+
+// preparePut prepares putQuery once per transaction: SQLite then compiles
+// the statement (and the triggers it fires) once, not per finding.
+func preparePut(ctx context.Context, tx *sql.Tx) (*sql.Stmt, error) {
+	st, err := tx.PrepareContext(ctx, putQuery)
+	if err != nil {
+		return nil, fmt.Errorf("prepare finding write: %w", err)
+	}
+	return st, nil
+}
+
+// putFinding inserts or replaces f's row with put (from preparePut); the
+// columns are derived from f.
+func putFinding(ctx context.Context, put *sql.Stmt, f *finding.Finding) error {
+	body, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode finding %s: %w", f.ID, err)
+	}
+	_, err = put.ExecContext(ctx, f.ID, f.Type, f.Severity, f.AccountID, f.Region,
 		boolInt(f.Service.Archived), millis(f.CreatedAt), millis(f.UpdatedAt),
 		f.Service.Count, string(body))
 	if err != nil {
