@@ -10,7 +10,7 @@
 //
 // The schema is versioned (see migrate.go). This package must never open a
 // database written by a newer Vigil, must never change a finding except
-// through finding.Finding.Merge and SetArchived, and must not log and return
+// through finding.Finding.Merge, SetArchived and SetFeedback, and must not log and return
 // the same error.
 package sqlite
 
