@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigil-sec/vigil/internal/testutil/versitygw"
 )
 
 // apiServer is a running "vigil serve" whose API the tests call.
@@ -222,5 +224,46 @@ func TestGeneratedCredentials(t *testing.T) {
 	s.cli(t, &dets, "list-detectors")
 	if len(dets.DetectorIds) != 1 {
 		t.Errorf("list-detectors with the generated key = %v", dets.DetectorIds)
+	}
+}
+
+// TestMalwareFindingSuppressed: a suppression rule created through the API
+// archives Malware Protection's Object:S3/MaliciousFile findings too.
+func TestMalwareFindingSuppressed(t *testing.T) {
+	ps := startProtected(t, "uploads", versitygw.Options{}, nil)
+	var c struct{ AccessKeyID, SecretAccessKey string }
+	b, err := os.ReadFile(filepath.Join(ps.data, credentialsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.Unmarshal(b, &c)
+	s := &apiServer{addr: ps.addr, data: ps.data, env: []string{"AWS_ACCESS_KEY_ID=" + c.AccessKeyID, "AWS_SECRET_ACCESS_KEY=" + c.SecretAccessKey}}
+	var dets struct{ DetectorIds []string }
+	s.cli(t, &dets, "list-detectors")
+	det := dets.DetectorIds[0]
+	criteria := `{"Criterion":{"type":{"Eq":["Object:S3/MaliciousFile"]}}}`
+	s.cli(t, nil, "create-filter", "--detector-id", det, "--name", "known-test-files", "--action", "ARCHIVE", "--finding-criteria", criteria)
+
+	path := filepath.Join(t.TempDir(), "eicar.com")
+	os.WriteFile(path, eicar(), 0o644)
+	awsCLI(t, ps.s3, "s3", "cp", path, "s3://uploads/eicar.com")
+	if got := waitTag(t, ps.s3, "uploads", "eicar.com"); got != "THREATS_FOUND" {
+		t.Fatalf("tag = %q, want THREATS_FOUND", got)
+	}
+	var ids struct{ FindingIds []string }
+	deadline := time.Now().Add(20 * time.Second)
+	for len(ids.FindingIds) == 0 && time.Now().Before(deadline) {
+		s.cli(t, &ids, "list-findings", "--detector-id", det, "--finding-criteria", criteria)
+		time.Sleep(200 * time.Millisecond)
+	}
+	if len(ids.FindingIds) != 1 {
+		t.Fatalf("malware findings = %v, want 1", ids.FindingIds)
+	}
+	var got struct {
+		Findings []struct{ Service struct{ Archived bool } }
+	}
+	s.cli(t, &got, "get-findings", "--detector-id", det, "--finding-ids", ids.FindingIds[0])
+	if len(got.Findings) != 1 || !got.Findings[0].Service.Archived {
+		t.Errorf("the malware finding matching an ARCHIVE filter was not archived: %+v", got.Findings)
 	}
 }

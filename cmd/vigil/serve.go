@@ -159,7 +159,7 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 		log.Info("single pass done", "files", st.Files, "events", st.Events, "errors", st.Errors, "findings", st.Findings)
 		return err
 	}
-	pr, err := startProtection(ctx, cfg, db, detectorID, reg, log)
+	pr, err := startProtection(ctx, cfg, db, apiSrv.WrapStore(db), detectorID, reg, log)
 	if err != nil {
 		return err
 	}

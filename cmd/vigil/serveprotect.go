@@ -12,11 +12,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-sec/vigil/internal/config"
+	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/malware"
 	"github.com/vigil-sec/vigil/internal/malware/clamd"
 	"github.com/vigil-sec/vigil/internal/malware/signature"
 	"github.com/vigil-sec/vigil/internal/malware/yara"
 	"github.com/vigil-sec/vigil/internal/protect"
+	"github.com/vigil-sec/vigil/internal/store"
 	"github.com/vigil-sec/vigil/internal/store/sqlite"
 )
 
@@ -30,7 +32,18 @@ type protection struct {
 // startProtection builds the plans of vigil.yaml: the scanner with its
 // signature folder (reloaded on change), the protector, its result
 // publishers and its event sources. It returns nil when no plan is set.
-func startProtection(ctx context.Context, cfg *config.Config, db *sqlite.DB, detectorID string,
+// suppressedFindings is the protector's store: scan records in the
+// database, findings through the API's suppression rules.
+type suppressedFindings struct {
+	*sqlite.DB
+	findings store.Store
+}
+
+func (s suppressedFindings) UpsertFindings(ctx context.Context, fs []finding.Finding) (int, error) {
+	return s.findings.UpsertFindings(ctx, fs)
+}
+
+func startProtection(ctx context.Context, cfg *config.Config, db *sqlite.DB, findings store.Store, detectorID string,
 	reg prometheus.Registerer, log *slog.Logger) (*protection, error) {
 	mp := cfg.MalwareProtection
 	if len(mp.Plans) == 0 {
@@ -71,7 +84,7 @@ func startProtection(ctx context.Context, cfg *config.Config, db *sqlite.DB, det
 		return nil, err
 	}
 	p, err := protect.New(protect.Options{
-		Plans: plans, S3: client, Scanner: sc, Store: db, Publishers: pubs, AccountID: mp.AccountID, Region: mp.Region,
+		Plans: plans, S3: client, Scanner: sc, Store: suppressedFindings{db, findings}, Publishers: pubs, AccountID: mp.AccountID, Region: mp.Region,
 		DetectorID: detectorID, Workers: mp.MaxConcurrentScans, QueueSize: mp.QueueSize,
 		MaxObjectBytes: mp.Limits.MaxObjectBytes, Logger: log, Registerer: reg,
 	})
