@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -29,8 +28,6 @@ type detectorFeature struct {
 var vigilFeatures = []string{"CLOUD_TRAIL", "DNS_LOGS", "FLOW_LOGS", "S3_DATA_EVENTS", "LAMBDA_NETWORK_LOGS"}
 
 var freqs = map[string]bool{"FIFTEEN_MINUTES": true, "ONE_HOUR": true, "SIX_HOURS": true}
-
-var detectorMu sync.Mutex
 
 func (s *Server) detectorRoutes() []route {
 	return []route{
@@ -127,8 +124,8 @@ func (s *Server) createDetector(r *http.Request) (any, error) {
 	if in.Enable == nil {
 		return nil, badRequest("enable is required")
 	}
-	detectorMu.Lock()
-	defer detectorMu.Unlock()
+	s.detectorMu.Lock()
+	defer s.detectorMu.Unlock()
 	d, err := s.loadDetector(r)
 	if err != nil {
 		return nil, err
@@ -184,8 +181,8 @@ func (s *Server) updateDetector(r *http.Request) (any, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	detectorMu.Lock()
-	defer detectorMu.Unlock()
+	s.detectorMu.Lock()
+	defer s.detectorMu.Unlock()
 	d, err := s.checkDetector(r)
 	if err != nil {
 		return nil, err
@@ -197,8 +194,8 @@ func (s *Server) updateDetector(r *http.Request) (any, error) {
 }
 
 func (s *Server) deleteDetector(r *http.Request) (any, error) {
-	detectorMu.Lock()
-	defer detectorMu.Unlock()
+	s.detectorMu.Lock()
+	defer s.detectorMu.Unlock()
 	d, err := s.checkDetector(r)
 	if err != nil {
 		return nil, err

@@ -172,8 +172,8 @@ func (s *Server) createFilter(r *http.Request) (any, error) {
 	if err := applyFilter(&f, in); err != nil {
 		return nil, err
 	}
-	filtersMu.Lock()
-	defer filtersMu.Unlock()
+	s.filtersMu.Lock()
+	defer s.filtersMu.Unlock()
 	fs, err := s.loadFilters(r)
 	if err != nil {
 		return nil, err
@@ -229,8 +229,8 @@ func (s *Server) updateFilter(r *http.Request) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	filtersMu.Lock()
-	defer filtersMu.Unlock()
+	s.filtersMu.Lock()
+	defer s.filtersMu.Unlock()
 	fs, err := s.loadFilters(r)
 	if err != nil {
 		return nil, err
@@ -258,8 +258,8 @@ func (s *Server) deleteFilter(r *http.Request) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	filtersMu.Lock()
-	defer filtersMu.Unlock()
+	s.filtersMu.Lock()
+	defer s.filtersMu.Unlock()
 	fs, err := s.loadFilters(r)
 	if err != nil {
 		return nil, err
@@ -345,8 +345,8 @@ func (s *Server) resourceTags(r *http.Request, arn string) (map[string]string, e
 // setResourceTags replaces the tags of arn; nil forgets them (the object
 // was deleted).
 func (s *Server) setResourceTags(r *http.Request, arn string, tags map[string]string) error {
-	tagsMu.Lock()
-	defer tagsMu.Unlock()
+	s.tagsMu.Lock()
+	defer s.tagsMu.Unlock()
 	all, err := s.loadTags(r)
 	if err != nil {
 		return err

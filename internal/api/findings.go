@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -15,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/detect"
@@ -465,21 +463,6 @@ type pageToken struct {
 	Cursor      *sortCursor `json:"c,omitempty"`
 }
 
-// tokenKeys holds the key that signs a server's nextTokens. It is random
-// for each server, so tokens do not survive a restart of Vigil (a client
-// then starts its listing again) and one server refuses another's.
-var tokenKeys sync.Map // *Server → []byte
-
-func (s *Server) tokenKey() []byte {
-	if k, ok := tokenKeys.Load(s); ok {
-		return k.([]byte)
-	}
-	k := make([]byte, 32)
-	rand.Read(k) // never fails (crypto/rand)
-	k2, _ := tokenKeys.LoadOrStore(s, k)
-	return k2.([]byte)
-}
-
 // fingerprint identifies a listing: its criteria (in canonical JSON, as
 // SDKs send map members in any order) and sort. A nextToken is only good
 // for the listing it came from.
@@ -506,7 +489,7 @@ func (s *Server) sealToken(t pageToken) string {
 }
 
 func (s *Server) tokenMAC(payload string) []byte {
-	m := hmac.New(sha256.New, s.tokenKey())
+	m := hmac.New(sha256.New, s.tokenKey)
 	m.Write([]byte(s.opts.DetectorID + "\x00" + payload))
 	return m.Sum(nil)
 }
@@ -581,14 +564,8 @@ type getFindingsInput struct {
 // unless sortCriteria says otherwise; unknown ids are left out, as
 // GuardDuty does.
 func (s *Server) getFindings(r *http.Request) (any, error) {
-	if _, err := s.checkDetector(r); err != nil {
-		return nil, err
-	}
 	var in getFindingsInput
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	ids, err := checkIDs(in.FindingIDs)
+	ids, err := s.decodeIDs(r, &in, func() []string { return in.FindingIDs })
 	if err != nil {
 		return nil, err
 	}
@@ -629,14 +606,8 @@ type findingIDsInput struct {
 
 func (s *Server) archiveFindings(archived bool) handlerFunc {
 	return func(r *http.Request) (any, error) {
-		if _, err := s.checkDetector(r); err != nil {
-			return nil, err
-		}
 		var in findingIDsInput
-		if err := decode(r, &in); err != nil {
-			return nil, err
-		}
-		ids, err := checkIDs(in.FindingIDs)
+		ids, err := s.decodeIDs(r, &in, func() []string { return in.FindingIDs })
 		if err != nil {
 			return nil, err
 		}
@@ -647,14 +618,8 @@ func (s *Server) archiveFindings(archived bool) handlerFunc {
 // findingsFeedback stores the feedback in service.userFeedback. Comments
 // are accepted and not kept: a GuardDuty finding has no field for them.
 func (s *Server) findingsFeedback(r *http.Request) (any, error) {
-	if _, err := s.checkDetector(r); err != nil {
-		return nil, err
-	}
 	var in findingIDsInput
-	if err := decode(r, &in); err != nil {
-		return nil, err
-	}
-	ids, err := checkIDs(in.FindingIDs)
+	ids, err := s.decodeIDs(r, &in, func() []string { return in.FindingIDs })
 	if err != nil {
 		return nil, err
 	}
@@ -669,6 +634,18 @@ func (s *Server) findingsFeedback(r *http.Request) (any, error) {
 		return nil, badRequest("this Vigil store does not keep finding feedback")
 	}
 	return nil, s.unknownIDs(r.Context(), ids, fs.SetFeedback(r.Context(), ids, in.Feedback))
+}
+
+// decodeIDs checks the path's detector, decodes the body into in and
+// returns the finding ids ids reads from it, checked.
+func (s *Server) decodeIDs(r *http.Request, in any, ids func() []string) ([]string, error) {
+	if _, err := s.checkDetector(r); err != nil {
+		return nil, err
+	}
+	if err := decode(r, in); err != nil {
+		return nil, err
+	}
+	return checkIDs(ids())
 }
 
 // unknownIDs turns a store's not-found error for a list of ids into

@@ -171,8 +171,8 @@ func (s *Server) createList(r *http.Request, k listKind) (any, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
-	listsMu.Lock()
-	defer listsMu.Unlock()
+	s.listsMu.Lock()
+	defer s.listsMu.Unlock()
 	ls, err := s.loadLists(r.Context())
 	if err != nil {
 		return nil, err
@@ -250,8 +250,8 @@ func (s *Server) updateList(r *http.Request, k listKind) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	listsMu.Lock()
-	defer listsMu.Unlock()
+	s.listsMu.Lock()
+	defer s.listsMu.Unlock()
 	ls, err := s.loadLists(r.Context())
 	if err != nil {
 		return nil, err
@@ -270,8 +270,8 @@ func (s *Server) deleteList(r *http.Request, k listKind) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	listsMu.Lock()
-	defer listsMu.Unlock()
+	s.listsMu.Lock()
+	defer s.listsMu.Unlock()
 	ls, err := s.loadLists(r.Context())
 	if err != nil {
 		return nil, err
@@ -340,8 +340,8 @@ func (s *Server) ActivateLists(ctx context.Context) error {
 	if s.opts.Lists == nil {
 		return nil
 	}
-	listsMu.Lock()
-	defer listsMu.Unlock()
+	s.listsMu.Lock()
+	defer s.listsMu.Unlock()
 	ls, err := s.loadLists(ctx)
 	if err != nil {
 		return err

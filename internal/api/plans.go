@@ -92,14 +92,14 @@ func (s *Server) PlanARN(id string) string {
 // SetConfigPlans sets the plans of vigil.yaml, which the API lists and
 // shows beside its own but never changes. Call it before serving.
 func (s *Server) SetConfigPlans(plans []PlanSpec) {
-	st := s.state()
+	st := &s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.configPlans = slices.Clone(plans)
 }
 
 func (s *Server) configPlans() []PlanSpec {
-	st := s.state()
+	st := &s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	return st.configPlans
@@ -126,7 +126,7 @@ func (s *Server) Plans(ctx context.Context) ([]PlanSpec, error) {
 		out = append(out, p.spec())
 		applied[p.ID] = p.spec()
 	}
-	st := s.state()
+	st := &s.state
 	st.mu.Lock()
 	st.applied = applied
 	st.mu.Unlock()
@@ -225,8 +225,8 @@ func (s *Server) createPlan(r *http.Request) (any, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
 	}
-	plansMu.Lock()
-	defer plansMu.Unlock()
+	s.plansMu.Lock()
+	defer s.plansMu.Unlock()
 	ps, err := s.loadPlans(r)
 	if err != nil {
 		return nil, err
@@ -280,7 +280,7 @@ func (s *Server) planStatus(p planDoc) (string, []map[string]string) {
 		return "ERROR", []map[string]string{{"code": "BUCKET_IN_CONFIG",
 			"message": "bucket " + p.Bucket + " is protected by plan " + c.ID + " of vigil.yaml, which takes precedence"}}
 	}
-	st := s.state()
+	st := &s.state
 	st.mu.Lock()
 	applied, ok := st.applied[p.ID]
 	st.mu.Unlock()
@@ -327,8 +327,8 @@ func (s *Server) updatePlan(r *http.Request) (any, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	plansMu.Lock()
-	defer plansMu.Unlock()
+	s.plansMu.Lock()
+	defer s.plansMu.Unlock()
 	ps, err := s.loadPlans(r)
 	if err != nil {
 		return nil, err
@@ -348,8 +348,8 @@ func (s *Server) updatePlan(r *http.Request) (any, error) {
 }
 
 func (s *Server) deletePlan(r *http.Request) (any, error) {
-	plansMu.Lock()
-	defer plansMu.Unlock()
+	s.plansMu.Lock()
+	defer s.plansMu.Unlock()
 	ps, err := s.loadPlans(r)
 	if err != nil {
 		return nil, err

@@ -10,12 +10,14 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,6 +56,15 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 	requests *prometheus.CounterVec
+
+	// tokenKey signs nextTokens. It is random for each server, so tokens
+	// do not survive a restart (a client then starts its listing again)
+	// and one server refuses another's.
+	tokenKey []byte
+	// state holds the suppression rules and plans in memory.
+	state serverState
+	// Each settings document is read, changed and written under its lock.
+	detectorMu, tagsMu, filtersMu, listsMu, plansMu sync.Mutex
 }
 
 // handlerFunc handles one operation; it returns the response body (nil
@@ -96,6 +107,8 @@ func New(opts Options) *Server {
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(s.requests)
 	}
+	s.tokenKey = make([]byte, 32)
+	rand.Read(s.tokenKey) // never fails (crypto/rand)
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}

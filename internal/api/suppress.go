@@ -32,13 +32,6 @@ type serverState struct {
 	applied     map[string]PlanSpec // the API plans Plans returned, by id; nil before the first call
 }
 
-var serverStates sync.Map // *Server → *serverState
-
-func (s *Server) state() *serverState {
-	st, _ := serverStates.LoadOrStore(s, &serverState{})
-	return st.(*serverState)
-}
-
 // compileRules parses the ARCHIVE filters of fs, in order. A stored filter
 // that no longer parses is skipped and logged (it was valid when saved).
 func (s *Server) compileRules(fs []filterDoc) []suppressionRule {
@@ -60,7 +53,7 @@ func (s *Server) compileRules(fs []filterDoc) []suppressionRule {
 // setSuppressionRules replaces the rules after a change of the filters.
 func (s *Server) setSuppressionRules(fs []filterDoc) {
 	rules := s.compileRules(fs)
-	st := s.state()
+	st := &s.state
 	st.mu.Lock()
 	st.rules, st.rulesLoaded = rules, true
 	st.mu.Unlock()
@@ -68,7 +61,7 @@ func (s *Server) setSuppressionRules(fs []filterDoc) {
 
 // suppressionRules returns the rules, loading them on first use.
 func (s *Server) suppressionRules(ctx context.Context) ([]suppressionRule, error) {
-	st := s.state()
+	st := &s.state
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if !st.rulesLoaded {

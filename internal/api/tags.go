@@ -4,10 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 )
-
-var tagsMu sync.Mutex
 
 func (s *Server) tagRoutes() []route {
 	return []route{
@@ -85,8 +82,8 @@ func (s *Server) tagResource(r *http.Request) (any, error) {
 	if !s.knownARN(arn) {
 		return nil, notFound("resource %s not found", arn)
 	}
-	tagsMu.Lock()
-	defer tagsMu.Unlock()
+	s.tagsMu.Lock()
+	defer s.tagsMu.Unlock()
 	all, err := s.loadTags(r)
 	if err != nil {
 		return nil, err
@@ -115,8 +112,8 @@ func (s *Server) untagResource(r *http.Request) (any, error) {
 	if !s.knownARN(arn) {
 		return nil, notFound("resource %s not found", arn)
 	}
-	tagsMu.Lock()
-	defer tagsMu.Unlock()
+	s.tagsMu.Lock()
+	defer s.tagsMu.Unlock()
 	all, err := s.loadTags(r)
 	if err != nil {
 		return nil, err
