@@ -158,3 +158,14 @@ func (f recorder) Do(r *http.Request) (*http.Response, error) {
 	r.Body = ioNopCloser(b)
 	return http.DefaultClient.Do(r)
 }
+
+// TestOversizedBody: a body over the limit is GuardDuty's 400, not a 500.
+func TestOversizedBody(t *testing.T) {
+	a := newTestAPI(t)
+	_, err := a.admin.CreateFilter(context.Background(), &guardduty.CreateFilterInput{
+		DetectorId: aws.String(testDetectorID), Name: aws.String("big"), Description: aws.String(strings.Repeat("x", 2<<20)),
+		FindingCriteria: &types.FindingCriteria{Criterion: map[string]types.Condition{"severity": {GreaterThanOrEqual: aws.Int64(7)}}}})
+	if apiErrorCode(err) != TypeBadRequest || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("2 MiB body = %v, want BadRequestException naming the limit", err)
+	}
+}
