@@ -169,3 +169,25 @@ type PendingStore interface {
 	// ListPending returns the events, oldest first.
 	ListPending(ctx context.Context) ([][]byte, error)
 }
+
+// UsageRecord is an amount of one kind of work done on one day for one
+// account and region: the key is (Day, Account, Region, Dimension) and
+// amounts add up.
+type UsageRecord struct {
+	Day       time.Time // UTC midnight
+	Account   string
+	Region    string
+	Dimension string  // a cost.Dimension, such as "FlowLogBytes"
+	Amount    float64 // in the dimension's unit (events, bytes, objects, hours)
+}
+
+// UsageStore keeps daily usage. Implementations are safe for concurrent
+// use.
+type UsageStore interface {
+	// AddUsage adds each record's Amount to the stored one with the same
+	// key (Day is truncated to the UTC day), in one transaction.
+	AddUsage(ctx context.Context, recs []UsageRecord) error
+	// ListUsage returns the records with Day in [from, to), ordered by
+	// Day, Account, Region, Dimension.
+	ListUsage(ctx context.Context, from, to time.Time) ([]UsageRecord, error)
+}
