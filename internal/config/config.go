@@ -38,6 +38,10 @@ type Config struct {
 	Inventory Inventory `yaml:"inventory"`
 	// API configures the GuardDuty-compatible API and console users.
 	API API `yaml:"api"`
+	// Notify configures notification routes and destinations.
+	Notify Notify `yaml:"notify"`
+	// Cost configures GuardDuty price estimates.
+	Cost Cost `yaml:"cost"`
 }
 
 // Input bounds what reading one log file may cost.
@@ -198,6 +202,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.API.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Notify.validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Cost.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

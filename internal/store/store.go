@@ -191,3 +191,76 @@ type UsageStore interface {
 	// Day, Account, Region, Dimension.
 	ListUsage(ctx context.Context, from, to time.Time) ([]UsageRecord, error)
 }
+
+// FindingChange is one entry of the feed of new findings and recurrences
+// (a finding whose count went up), in the order they were written.
+type FindingChange struct {
+	Seq       int64
+	FindingID string
+	Count     int
+	Created   bool // the finding was new
+}
+
+// Delivery states (OutboxItem.State).
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// OutboxItem is one queued notification: a finding (as it was when
+// queued) for one route and destination.
+type OutboxItem struct {
+	ID          int64
+	Route       string
+	Destination string
+	FindingID   string
+	Count       int
+	Kind        string // "new", "update" or "health"
+	Digest      bool   // sent folded into the route's digest at DueAt
+	Body        []byte // the finding's GuardDuty JSON
+	QueuedAt    time.Time
+	DueAt       time.Time // not sent before
+	NextAttempt time.Time
+	Attempts    int
+	State       string
+	LastError   string
+}
+
+// OutboxStat counts outbox items of one destination in one state.
+type OutboxStat struct {
+	Destination string
+	State       string
+	Items       int64
+	Oldest      time.Time // the oldest item's QueuedAt
+}
+
+// Outbox is the durable notification queue and the finding change feed it
+// is filled from. Implementations are safe for concurrent use.
+type Outbox interface {
+	// NotifyCursor returns the last change sequence number the notifier
+	// consumed; ok is false before the first Enqueue.
+	NotifyCursor(ctx context.Context) (seq int64, ok bool, err error)
+	// LatestChange returns the newest change's sequence number, 0 if none.
+	LatestChange(ctx context.Context) (int64, error)
+	// FindingChanges returns up to limit changes with Seq > after, oldest
+	// first.
+	FindingChanges(ctx context.Context, after int64, limit int) ([]FindingChange, error)
+	// Enqueue queues items and moves the cursor to cursor, deleting the
+	// changes up to it, in one transaction. An item whose (Route,
+	// FindingID, Count) is already queued is skipped; an "update" item
+	// replaces a pending update of the same route and finding, and is
+	// skipped if that route already has the finding at a count as high.
+	Enqueue(ctx context.Context, cursor int64, items []OutboxItem) error
+	// DueItems returns up to limit pending items of a destination with
+	// DueAt and NextAttempt at or before now, oldest first.
+	DueItems(ctx context.Context, destination string, now time.Time, limit int) ([]OutboxItem, error)
+	// MarkSent, MarkRetry and MarkFailed record the outcome of an attempt.
+	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+	MarkRetry(ctx context.Context, ids []int64, next time.Time, lastErr string) error
+	MarkFailed(ctx context.Context, ids []int64, at time.Time, lastErr string) error
+	// OutboxStats counts items by destination and state.
+	OutboxStats(ctx context.Context) ([]OutboxStat, error)
+	// PruneOutbox deletes sent and failed items finished before t.
+	PruneOutbox(ctx context.Context, before time.Time) (int64, error)
+}
