@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -209,4 +210,22 @@ func orEmpty(m map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return m
+}
+
+// PublishingFrequency returns how often updates of existing findings are
+// published, the detector's findingPublishingFrequency (6 hours when it
+// cannot be read).
+func (s *Server) PublishingFrequency(ctx context.Context) time.Duration {
+	d := &detectorDoc{}
+	if err := s.opts.Settings.Load(ctx, "detector", d); err != nil {
+		s.log.Warn("detector settings unreadable; publishing updates every 6 hours", "err", err)
+		return 6 * time.Hour
+	}
+	switch d.FindingPublishingFrequency {
+	case "FIFTEEN_MINUTES":
+		return 15 * time.Minute
+	case "ONE_HOUR":
+		return time.Hour
+	}
+	return 6 * time.Hour
 }
