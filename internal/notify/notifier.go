@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -69,6 +70,8 @@ type Notifier struct {
 	o     Options
 	log   *slog.Logger
 	dests map[string]Destination
+
+	inited atomic.Bool
 
 	mu      sync.Mutex
 	windows map[string]*rateWindow // by route
@@ -213,21 +216,41 @@ func (n *Notifier) updatePending(ctx context.Context) {
 	}
 }
 
-// RouteOnce reads one batch of changes after the cursor and queues their
-// deliveries. It reports whether more changes may be waiting. On the
-// first run (no cursor) it starts after the newest change, so findings
-// made before notifications were set up are not sent.
-func (n *Notifier) RouteOnce(ctx context.Context) (more bool, err error) {
-	cursor, ok, err := n.o.Outbox.NotifyCursor(ctx)
+// Init starts the change feed's cursor on the first run, after the
+// newest change, so findings made before notifications were set up are
+// not sent; later runs resume where the last one stopped. Call it before
+// detection starts, or the first findings may be taken for history.
+func (n *Notifier) Init(ctx context.Context) error {
+	if n.inited.Load() {
+		return nil
+	}
+	_, ok, err := n.o.Outbox.NotifyCursor(ctx)
 	if err != nil {
-		return false, err
+		return err
 	}
 	if !ok {
 		latest, err := n.o.Outbox.LatestChange(ctx)
 		if err != nil {
-			return false, err
+			return err
 		}
-		return latest > 0, n.o.Outbox.Enqueue(ctx, latest, nil)
+		if err := n.o.Outbox.Enqueue(ctx, latest, nil); err != nil {
+			return err
+		}
+	}
+	n.inited.Store(true)
+	return nil
+}
+
+// RouteOnce reads one batch of changes after the cursor and queues their
+// deliveries. It reports whether more changes may be waiting. On the
+// first run it calls Init.
+func (n *Notifier) RouteOnce(ctx context.Context) (more bool, err error) {
+	if err := n.Init(ctx); err != nil {
+		return false, err
+	}
+	cursor, _, err := n.o.Outbox.NotifyCursor(ctx)
+	if err != nil {
+		return false, err
 	}
 	changes, err := n.o.Outbox.FindingChanges(ctx, cursor, changeBatch)
 	if err != nil || len(changes) == 0 {

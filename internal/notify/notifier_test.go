@@ -447,3 +447,22 @@ func TestFilterMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestHealthNotification(t *testing.T) {
+	h := newHarness(t, nil, "ops")
+	if err := h.n.NotifyHealth(context.Background(), "ops", "source", "folder:/logs", "warning", "no new log file for 2h"); err != nil {
+		t.Fatal(err)
+	}
+	h.deliver(t)
+	msgs := h.dests["ops"].messages()
+	if len(msgs) != 1 || len(msgs[0].Findings) != 1 {
+		t.Fatalf("got %+v, want one message with one finding", msgs)
+	}
+	f := msgs[0].Findings[0]
+	if f.Type != notify.TypeHealthWarning || f.Description != "no new log file for 2h" || msgs[0].Route != notify.HealthRoute {
+		t.Errorf("health message = %s %q route %s", f.Type, f.Description, msgs[0].Route)
+	}
+	if err := h.n.NotifyHealth(context.Background(), "nowhere", "source", "x", "ok", ""); err == nil {
+		t.Error("NotifyHealth to an unknown destination: no error")
+	}
+}
