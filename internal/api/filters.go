@@ -94,7 +94,7 @@ func checkCriteria(raw json.RawMessage) (json.RawMessage, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, badRequest("findingCriteria is required")
 	}
-	c, err := finding.ParseCriteria(raw)
+	c, err := finding.ParseFilterCriteria(raw)
 	if err != nil {
 		if errors.Is(err, finding.ErrBadCriteria) {
 			return nil, badRequest("%v", err)

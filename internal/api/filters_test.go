@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -391,5 +392,36 @@ func TestFilterDocument(t *testing.T) {
 	var c map[string]any
 	if err := json.Unmarshal(fs[0].Criteria, &c); err != nil || c["criterion"] == nil {
 		t.Errorf("stored criteria %s, %v", fs[0].Criteria, err)
+	}
+}
+
+// TestSuppressionWildcards: a filter's matches/notMatches (which
+// ListFindings refuses) select what the rule archives.
+func TestSuppressionWildcards(t *testing.T) {
+	a := newTestAPI(t)
+	ctx := context.Background()
+	det := aws.String(testDetectorID)
+	_, err := a.admin.CreateFilter(ctx, &guardduty.CreateFilterInput{DetectorId: det, Name: aws.String("scanners"),
+		Action: types.FilterActionArchive, FindingCriteria: &types.FindingCriteria{Criterion: map[string]types.Condition{
+			"type":                                {Matches: []string{"Recon:EC2/*"}},
+			"resource.instanceDetails.instanceId": {NotMatches: []string{"i-prod-*"}}}}})
+	if err != nil {
+		t.Fatalf("CreateFilter with matches: %v", err)
+	}
+	t0 := time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
+	fs := []finding.Finding{
+		suppressFinding("Recon:EC2/Portscan", "i-test-1", t0),
+		suppressFinding("Recon:EC2/Portscan", "i-prod-1", t0),
+		suppressFinding("UnauthorizedAccess:EC2/SSHBruteForce", "i-test-1", t0),
+	}
+	a.srv.Suppress(ctx, fs)
+	if got := []bool{fs[0].Service.Archived, fs[1].Service.Archived, fs[2].Service.Archived}; !cmp.Equal(got, []bool{true, false, false}) {
+		t.Errorf("archived = %v, want [true false false]", got)
+	}
+	_, err = a.admin.ListFindings(ctx, &guardduty.ListFindingsInput{DetectorId: det,
+		FindingCriteria: &types.FindingCriteria{Criterion: map[string]types.Condition{"type": {Matches: []string{"Recon:*"}}}}})
+	var bad *types.BadRequestException
+	if !errors.As(err, &bad) {
+		t.Errorf("ListFindings with matches: %v, want BadRequestException", err)
 	}
 }

@@ -40,7 +40,7 @@ func (s *Server) compileRules(fs []filterDoc) []suppressionRule {
 		if f.Action != "ARCHIVE" {
 			continue
 		}
-		c, err := finding.ParseCriteria(f.Criteria)
+		c, err := finding.ParseFilterCriteria(f.Criteria)
 		if err != nil {
 			s.log.Error("suppression rule skipped: its criteria do not parse", "filter", f.Name, "err", err)
 			continue

@@ -48,10 +48,21 @@ type Criteria struct {
 //     service.eventLastSeen) as epoch milliseconds in range operators and
 //     as RFC 3339 or epoch milliseconds in eq/neq.
 //
-// matches/notMatches (CreateFilter's wildcards) are not supported. An empty
+// matches/notMatches (CreateFilter's wildcards) are refused here, as
+// ListFindings refuses them; ParseFilterCriteria accepts them. An empty
 // input, null, {} or an empty criterion selects every finding. Every error
 // wraps ErrBadCriteria and names the field and the problem.
-func ParseCriteria(raw []byte) (*Criteria, error) {
+func ParseCriteria(raw []byte) (*Criteria, error) { return parseCriteria(raw, false) }
+
+// ParseFilterCriteria parses the findingCriteria of CreateFilter and
+// UpdateFilter: ParseCriteria's operators plus matches and notMatches (1
+// to 5 patterns of 1 to 512 characters) on string and boolean fields,
+// where '*' stands for any run of characters and '?' for one character.
+// A matches list needs one pattern to match a value of the field;
+// notMatches, that no pattern matches any value.
+func ParseFilterCriteria(raw []byte) (*Criteria, error) { return parseCriteria(raw, true) }
+
+func parseCriteria(raw []byte, wildcards bool) (*Criteria, error) {
 	raw = bytes.TrimSpace(raw)
 	c := &Criteria{}
 	if len(raw) == 0 || isJSONNull(raw) {
@@ -86,7 +97,7 @@ func ParseCriteria(raw []byte) (*Criteria, error) {
 			return fmt.Errorf("duplicate field %q", path)
 		}
 		seen[path] = true
-		cd, err := parseCond(path, val)
+		cd, err := parseCond(path, val, wildcards)
 		if err != nil {
 			return fmt.Errorf("%q: %w", path, err)
 		}
@@ -247,6 +258,9 @@ type condition struct {
 	// values; no value may be in notIn.
 	in    [][]string
 	notIn []string
+	// matches and notMatches patterns (filters only).
+	globs    [][]string
+	notGlobs []string
 
 	// Number and time fields (times as epoch milliseconds): each list in
 	// spansIn needs a value in one of its spans; no value may be in any of
@@ -292,7 +306,12 @@ func (cd *condition) match(f *Finding) bool {
 				return false
 			}
 		}
-		return !anyString(vals, cd.notIn)
+		for _, pats := range cd.globs {
+			if !anyGlob(vals, pats) {
+				return false
+			}
+		}
+		return !anyString(vals, cd.notIn) && !anyGlob(vals, cd.notGlobs)
 	}
 	for _, spans := range cd.spansIn {
 		if !anySpan(vals, spans) {
@@ -416,7 +435,7 @@ var criteriaOps = map[string]criteriaOp{
 	"lte": opLte, "lessThanOrEqual": opLte,
 }
 
-func parseCond(path string, raw json.RawMessage) (condition, error) {
+func parseCond(path string, raw json.RawMessage, wildcards bool) (condition, error) {
 	fd, ok := criteriaFields[path]
 	if !ok {
 		return condition{}, fmt.Errorf("unknown field%s", suggestCase(path, criteriaFields))
@@ -429,8 +448,20 @@ func parseCond(path string, raw json.RawMessage) (condition, error) {
 	err := eachMember(raw, func(name string, val json.RawMessage) error {
 		op, ok := criteriaOps[name]
 		switch {
+		case (name == "matches" || name == "notMatches") && !wildcards:
+			return fmt.Errorf("operator %q is only allowed in filters (CreateFilter, UpdateFilter); use equals or notEquals", name)
 		case name == "matches" || name == "notMatches":
-			return fmt.Errorf("operator %q is not supported (use equals or notEquals)", name)
+			if seen[name] {
+				return fmt.Errorf("duplicate operator %q", name)
+			}
+			seen[name] = true
+			if isJSONNull(val) {
+				return nil
+			}
+			if err := cd.addPatterns(name == "matches", val); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
 		case !ok:
 			return fmt.Errorf("unknown operator %q%s", name, suggestCase(name, criteriaOps))
 		case seen[name]:
@@ -448,7 +479,7 @@ func parseCond(path string, raw json.RawMessage) (condition, error) {
 	if err != nil {
 		return cd, err
 	}
-	if len(cd.in)+len(cd.notIn)+len(cd.spansIn)+len(cd.spansOut) == 0 && !cd.hasRange {
+	if len(cd.in)+len(cd.notIn)+len(cd.spansIn)+len(cd.spansOut)+len(cd.globs)+len(cd.notGlobs) == 0 && !cd.hasRange {
 		return cd, errors.New("empty condition")
 	}
 	return cd, nil
@@ -676,3 +707,69 @@ func suggestCase[V any](name string, known map[string]V) string {
 
 // The field table: every criteria path Vigil's model has, with how to read
 // it from a finding. Adding a field is one line.
+
+// addPatterns adds the operand of matches (in) or notMatches.
+func (cd *condition) addPatterns(in bool, raw json.RawMessage) error {
+	if cd.fd.kind != kindString && cd.fd.kind != kindBool {
+		return fmt.Errorf("not allowed on a %s field (wildcards need a string field)", cd.fd.kind)
+	}
+	list, err := parseStrings(raw)
+	if err != nil {
+		return err
+	}
+	if len(list) > 5 {
+		return fmt.Errorf("%d patterns; at most 5 are allowed", len(list))
+	}
+	for _, p := range list {
+		if len(p) == 0 || len(p) > 512 {
+			return fmt.Errorf("pattern of %d characters; want 1 to 512", len(p))
+		}
+	}
+	if in {
+		cd.globs = append(cd.globs, list)
+	} else {
+		cd.notGlobs = append(cd.notGlobs, list...)
+	}
+	return nil
+}
+
+func anyGlob(vals []fieldValue, pats []string) bool {
+	for _, v := range vals {
+		for _, p := range pats {
+			if globMatch(p, v.s) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// globMatch reports whether s matches pattern p, where '*' matches any
+// run of characters (also none) and '?' one character. It runs in
+// O(len(p)·len(s)) at worst: after a mismatch it backtracks only to the
+// last star.
+func globMatch(p, s string) bool {
+	pr, sr := []rune(p), []rune(s)
+	pi, si := 0, 0
+	star, mark := -1, 0
+	for si < len(sr) {
+		switch {
+		case pi < len(pr) && (pr[pi] == '?' || pr[pi] == sr[si]):
+			pi++
+			si++
+		case pi < len(pr) && pr[pi] == '*':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false
+		}
+	}
+	for pi < len(pr) && pr[pi] == '*' {
+		pi++
+	}
+	return pi == len(pr)
+}
