@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/detect"
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/protect"
+	"github.com/vigil-sec/vigil/internal/runbook"
 )
 
 func runDetectors(ctx context.Context, args []string) error {
@@ -94,7 +97,10 @@ func detectorsShow(args []string) error {
 	for _, t := range types {
 		def, d, ok := detect.Lookup(detect.Registered(), t)
 		if !ok {
-			return fmt.Errorf("unknown finding type %q (see vigil detectors list)", t)
+			if err := showScanType(t); err != nil {
+				return err
+			}
+			continue
 		}
 		fmt.Printf("Type:        %s\nSeverity:    %s (%.1f)\nTactic:      %s\nData source: %s\nDetector:    %s\nLogic:       %s\nAggregation: %s\nTitle:       %s\nDescription: %s\n",
 			def.Type, finding.LevelOf(def.Severity), def.Severity, def.Tactic, def.DataSource, d.Name, def.Logic, def.Key, def.Title, def.Description)
@@ -115,7 +121,55 @@ func detectorsShow(args []string) error {
 				fmt.Printf("  %s = %s  (%s)\n", p.Name, p.Default, p.Doc)
 			}
 		}
+		printRunbook(os.Stdout, t)
 		fmt.Println(strings.Repeat("-", 40))
 	}
 	return nil
+}
+
+// scanTypes are the finding types malware scans make (internal/protect)
+// rather than a detector, so that "detectors show" knows them too.
+var scanTypes = []struct {
+	Type, DataSource, MadeBy string
+	Severity                 float64
+}{
+	{protect.FindingType, "Malware Protection for S3 (scans of new or on-demand S3 objects)",
+		"vigil serve (malware_protection plans) and vigil scan s3://BUCKET/PREFIX", finding.SeverityHigh},
+	{protect.TypeEC2MaliciousFile, "Malware Protection for EC2 (scans of an instance's volumes or folders)",
+		"vigil scan --instance-id ID PATH...", finding.SeverityHigh},
+}
+
+// showScanType prints a finding type made by malware scans, or reports
+// an unknown type.
+func showScanType(t string) error {
+	for _, st := range scanTypes {
+		if st.Type == t {
+			fmt.Printf("Type:        %s\nSeverity:    %s (%.1f)\nData source: %s\nMade by:     %s\n",
+				st.Type, finding.LevelOf(st.Severity), st.Severity, st.DataSource, st.MadeBy)
+			printRunbook(os.Stdout, t)
+			fmt.Println(strings.Repeat("-", 40))
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown finding type %q (see vigil detectors list)", t)
+}
+
+// printRunbook prints the runbook of a finding type: its meaning and
+// numbered investigation and response steps.
+func printRunbook(w io.Writer, findingType string) {
+	rb, ok := runbook.For(findingType)
+	if !ok {
+		fmt.Fprintln(w, "Runbook:     none yet")
+		return
+	}
+	fmt.Fprintf(w, "Runbook:\n  Meaning: %s\n", rb.Meaning)
+	for _, part := range []struct {
+		name  string
+		steps []string
+	}{{"Investigate", rb.Investigate}, {"Respond", rb.Respond}} {
+		fmt.Fprintf(w, "  %s:\n", part.name)
+		for i, s := range part.steps {
+			fmt.Fprintf(w, "    %d. %s\n", i+1, s)
+		}
+	}
 }

@@ -77,6 +77,7 @@ func commands() []command {
 		{"detectors", "list the finding types Vigil produces", runDetectors},
 		{"intel", "check addresses and domains against threat lists; show list state", runIntel},
 		{"simulate", "write simulated CloudTrail logs with injected attacks", runSimulate},
+		{"cost", "estimate what GuardDuty would charge: from quantities, buckets or recorded usage", runCost},
 		{"config", "check a vigil.yaml", runConfig},
 		{"version", "print the version", runVersion},
 	}

@@ -146,7 +146,8 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if len(sources) == 0 {
 		log.Warn("no sources configured; add --watch DIR|s3://bucket/prefix or sources in vigil.yaml")
 	}
-	apiSrv, users, err := startAPI(ctx, cfg, db, detectorID, ti, reg, log)
+	plans := newPlanSupervisor(cfg, db, detectorID, log)
+	apiSrv, users, err := startAPI(ctx, cfg, db, detectorID, ti, plans.Changed, reg, log)
 	if err != nil {
 		return err
 	}
@@ -159,41 +160,29 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 		log.Info("single pass done", "files", st.Files, "events", st.Events, "errors", st.Errors, "findings", st.Findings)
 		return err
 	}
-	pr, err := startProtection(ctx, cfg, db, apiSrv.WrapStore(db), detectorID, reg, log)
-	if err != nil {
+	if err := plans.Start(ctx, apiSrv, apiSrv.WrapStore(db)); err != nil {
 		return err
 	}
 	console := web.New(web.Options{API: apiSrv.Handler(), Users: users, DetectorID: detectorID, Store: db, Logger: log})
-	return runService(ctx, cfg, w, pr, apiSrv.Handler(), console.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run}, db, reg, log)
+	return runService(ctx, cfg, w, plans, apiSrv.Handler(), console.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run, plans.Run}, db, reg, log)
 }
 
 // runService serves HTTP and runs the watcher, malware protection and the
 // background refreshers until ctx is done.
-func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr *protection, apiHandler, console http.Handler,
+func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, plans *planSupervisor, apiHandler, console http.Handler,
 	refreshers []func(context.Context) error, db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	mux := httpHandler(db, reg)
+	mux := httpHandler(db, prometheus.Gatherers{reg, plans})
 	for _, p := range []string{"/detector", "/detector/", "/malware-protection-plan", "/malware-protection-plan/", "/tags/"} {
 		mux.Handle(p, apiHandler)
 	}
 	mux.Handle("/console/", console)
 	mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	var wg sync.WaitGroup
-	if pr != nil {
-		mux.Handle("POST "+pr.webhookPath, pr.webhook)
-		for _, run := range pr.runners {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if err := run(ctx); err != nil && ctx.Err() == nil {
-					log.Error("malware protection component stopped", "err", err)
-				}
-			}()
-		}
-	}
+	mux.Handle("POST "+cfg.MalwareProtection.WebhookPath, plans) // S3 event notifications
 	for _, run := range refreshers {
 		wg.Add(1)
 		go func() {
@@ -217,7 +206,7 @@ func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pr
 	return werr
 }
 
-func httpHandler(db store.Store, reg *prometheus.Registry) *http.ServeMux {
+func httpHandler(db store.Store, reg prometheus.Gatherer) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if _, err := db.GetState(r.Context(), "healthz-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {

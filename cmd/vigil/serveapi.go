@@ -17,11 +17,12 @@ import (
 )
 
 // startAPI builds the GuardDuty-compatible API: its users (returned for
-// the console), its lists fed to the threat-intelligence loader, and the
-// protection plans created through it, which it adds to cfg's plans (they
-// run from this start).
+// the console) and its lists fed to the threat-intelligence loader. The
+// plans of vigil.yaml are given to it, so it can refuse API plans for the
+// same buckets; plansChanged is called when a plan is created, changed or
+// deleted through it.
 func startAPI(ctx context.Context, cfg *config.Config, db store.Store, detectorID string, ti *loader.Loader,
-	reg prometheus.Registerer, log *slog.Logger) (*api.Server, *api.Users, error) {
+	plansChanged func(), reg prometheus.Registerer, log *slog.Logger) (*api.Server, *api.Users, error) {
 	list, err := apiUsers(cfg, os.Stderr)
 	if err != nil {
 		return nil, nil, err
@@ -30,22 +31,13 @@ func startAPI(ctx context.Context, cfg *config.Config, db store.Store, detectorI
 	srv := api.New(api.Options{
 		DetectorID: detectorID, AccountID: cfg.MalwareProtection.AccountID, Region: cfg.MalwareProtection.Region,
 		Store: db, Detectors: detect.Registered(), Users: users, Lists: apiLists{ti, cfg.Intel.Limits},
-		Logger: log, Registerer: reg,
+		PlansChanged: plansChanged, Logger: log, Registerer: reg,
 	})
 	var specs []api.PlanSpec
 	for _, p := range cfg.MalwareProtection.Plans {
 		specs = append(specs, api.PlanSpec{ID: p.ID, Bucket: p.Bucket, Prefixes: p.Prefixes, Tagging: p.Tagging == nil || *p.Tagging})
 	}
 	srv.SetConfigPlans(specs)
-	plans, err := srv.Plans(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range plans {
-		tagging := p.Tagging
-		cfg.MalwareProtection.Plans = append(cfg.MalwareProtection.Plans, config.MalwarePlan{
-			ID: p.ID, Bucket: p.Bucket, Prefixes: p.Prefixes, Tagging: &tagging, PostScanAction: "none", KeyDecoding: "url"})
-	}
 	if err := srv.ActivateLists(ctx); err != nil {
 		log.Warn("API-managed lists not activated", "err", err)
 	}

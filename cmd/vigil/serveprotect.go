@@ -27,6 +27,7 @@ type protection struct {
 	webhookPath string
 	webhook     http.Handler
 	runners     []func(context.Context) error
+	plans       int
 }
 
 // startProtection builds the plans of vigil.yaml: the scanner with its
@@ -95,7 +96,7 @@ func startProtection(ctx context.Context, cfg *config.Config, db *sqlite.DB, fin
 	if err != nil {
 		return nil, err
 	}
-	pr := &protection{webhookPath: mp.WebhookPath, webhook: protect.WebhookHandler(p.Deliver, dec, log)}
+	pr := &protection{webhookPath: mp.WebhookPath, webhook: protect.WebhookHandler(p.Deliver, dec, log), plans: len(plans)}
 	pr.runners = append(pr.runners, p.Run, sigs.Run) // the folder is reloaded when it changes
 	pr.runners = append(pr.runners, func(ctx context.Context) error {
 		return protect.NewPoller(protect.PollerOptions{Plans: plans, S3: client, Store: db, Logger: log}).Run(ctx, p.Deliver)

@@ -245,6 +245,7 @@ func (s *Server) createPlan(r *http.Request) (any, error) {
 	if err := s.opts.Settings.Save(r.Context(), "plans", append(ps, p)); err != nil {
 		return nil, err
 	}
+	s.plansChanged()
 	if len(in.Tags) > 0 {
 		if err := s.setResourceTags(r, s.PlanARN(p.ID), in.Tags); err != nil {
 			return nil, err
@@ -285,6 +286,10 @@ func (s *Server) planStatus(p planDoc) (string, []map[string]string) {
 	applied, ok := st.applied[p.ID]
 	st.mu.Unlock()
 	if !ok || !applied.equal(p.spec()) {
+		if s.opts.PlansChanged != nil {
+			return "WARNING", []map[string]string{{"code": "APPLYING",
+				"message": "Vigil is applying this plan; it becomes ACTIVE within seconds"}}
+		}
 		return "WARNING", []map[string]string{{"code": "RESTART_REQUIRED",
 			"message": "Vigil applies plans created or changed through the API when it starts; restart it to apply this one"}}
 	}
@@ -344,7 +349,18 @@ func (s *Server) updatePlan(r *http.Request) (any, error) {
 	if err := applyPlan(&ps[i], in); err != nil {
 		return nil, err
 	}
-	return nil, s.opts.Settings.Save(r.Context(), "plans", ps)
+	if err := s.opts.Settings.Save(r.Context(), "plans", ps); err != nil {
+		return nil, err
+	}
+	s.plansChanged()
+	return nil, nil
+}
+
+// plansChanged tells the service that the plans changed.
+func (s *Server) plansChanged() {
+	if s.opts.PlansChanged != nil {
+		s.opts.PlansChanged()
+	}
 }
 
 func (s *Server) deletePlan(r *http.Request) (any, error) {
@@ -362,6 +378,7 @@ func (s *Server) deletePlan(r *http.Request) (any, error) {
 	if err := s.opts.Settings.Save(r.Context(), "plans", slices.Delete(ps, i, i+1)); err != nil {
 		return nil, err
 	}
+	s.plansChanged()
 	return nil, s.setResourceTags(r, s.PlanARN(id), nil)
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	// Lists receives the API-managed IP sets and threat intel sets; nil
 	// keeps them stored but inactive.
 	Lists Lists
+	// PlansChanged, when set, is called (without blocking) after a
+	// malware protection plan is created, changed or deleted, so the
+	// service applies it at once; it calls Plans to take the new set.
+	PlansChanged func()
 	// Settings persists the API's own objects (detector settings,
 	// filters, lists, plans, tags); default: the store's state table.
 	Settings Settings

@@ -1,6 +1,11 @@
 // Package cost accounts for the work Vigil does and prices it as GuardDuty
 // would: usage dimensions, dated price tables per region with tiers, and
-// estimates for a month.
+// estimates for a month — from given quantities, from a bucket's listing
+// or S3 Inventory report, or from the usage Vigil recorded.
+//
+// It only reads: it never writes to a bucket or a store, and it never
+// presents a partial estimate — bad input, an unpriced dimension or a
+// failed listing is an error with no total.
 package cost
 
 // Dimension is one metered kind of work, named after GuardDuty's usage

@@ -2,7 +2,16 @@
 // produces: what the finding means, how to investigate it and how to
 // respond. Slack messages, the console and "vigil detectors show TYPE"
 // show it.
+//
+// The package is static text: it must never import the detectors or any
+// other part of Vigil, so that every surface can import it. Its tests check
+// that the runbooks and the finding types Vigil produces match one for one.
 package runbook
+
+import (
+	"fmt"
+	"slices"
+)
 
 // Runbook is the guidance for one finding type.
 type Runbook struct {
@@ -12,11 +21,14 @@ type Runbook struct {
 	Respond     []string // steps, in order
 }
 
-// For returns the runbook for a finding type.
+// For returns the runbook for a finding type. The step slices are the
+// caller's own: changing them does not change the next caller's runbook.
 func For(findingType string) (Runbook, bool) {
 	rb, ok := runbooks[findingType]
 	if ok {
 		rb.Type = findingType
+		rb.Investigate = slices.Clone(rb.Investigate)
+		rb.Respond = slices.Clone(rb.Respond)
 	}
 	return rb, ok
 }
@@ -32,3 +44,27 @@ func Types() []string {
 
 // runbooks is filled in runbooks_*.go, keyed by finding type.
 var runbooks = map[string]Runbook{}
+
+// add registers runbooks from a family file's init. A duplicate or empty
+// type is a programming error and panics.
+func add(rbs ...Runbook) {
+	for _, rb := range rbs {
+		if rb.Type == "" {
+			panic("runbook: runbook without a type")
+		}
+		if _, dup := runbooks[rb.Type]; dup {
+			panic(fmt.Sprintf("runbook: %q added twice", rb.Type))
+		}
+		runbooks[rb.Type] = rb
+	}
+}
+
+// steps joins step lists; family files use it to put a type's own steps
+// before or after the steps it shares with its family.
+func steps(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
