@@ -204,7 +204,7 @@ func (c *Config) Validate() error {
 	if err := c.API.validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.Notify.validate(); err != nil {
+	if err := c.Notify.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.Cost.Validate(); err != nil {

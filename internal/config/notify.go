@@ -60,6 +60,8 @@ type Destination struct {
 	Subject string `yaml:"subject"`
 	// SMTP configures email.
 	SMTP SMTP `yaml:"smtp"`
+	// Format of s3 and folder exports: guardduty (default), asff or ocsf.
+	Format string `yaml:"format"`
 	// KMSKeyID encrypts S3 exports with SSE-KMS.
 	KMSKeyID string        `yaml:"kms_key_id"`
 	Timeout  time.Duration `yaml:"timeout"` // per delivery attempt (0: 10s)
@@ -72,8 +74,10 @@ type SMTP struct {
 	To       []string `yaml:"to"`
 	Username string   `yaml:"username"`
 	Password Secret   `yaml:"password"`
-	// StartTLS is "auto" (when offered), "always" or "never" (default auto).
-	StartTLS string `yaml:"starttls"`
+	// TLS is "starttls" (the default: STARTTLS, required),
+	// "opportunistic" (STARTTLS when offered), "tls" (SMTPS, port 465) or
+	// "none".
+	TLS string `yaml:"tls"`
 }
 
 // Route sends the findings that match its filter to a destination.
@@ -161,7 +165,8 @@ func (n *Notify) ApplyEnv(getenv func(string) string) {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
-func (n *Notify) validate() error {
+// Validate checks the notify section.
+func (n *Notify) Validate() error {
 	var errs []error
 	add := func(format string, a ...any) { errs = append(errs, fmt.Errorf("notify."+format, a...)) }
 	if n.ConsoleURL != "" {
@@ -265,11 +270,19 @@ func (d *Destination) validate() error {
 		if d.SMTP.Addr == "" || d.SMTP.From == "" || len(d.SMTP.To) == 0 {
 			return errors.New("smtp: addr, from and to are required")
 		}
-		switch d.SMTP.StartTLS {
-		case "", "auto", "always", "never":
+		switch d.SMTP.TLS {
+		case "", "starttls", "opportunistic", "tls", "none":
 		default:
-			return fmt.Errorf("smtp.starttls: %q is not auto, always or never", d.SMTP.StartTLS)
+			return fmt.Errorf("smtp.tls: %q is not starttls, opportunistic, tls or none", d.SMTP.TLS)
 		}
+	case "s3", "folder":
+		switch d.Format {
+		case "", "guardduty", "asff", "ocsf":
+		default:
+			return fmt.Errorf("format: %q is not guardduty, asff or ocsf", d.Format)
+		}
+	}
+	switch d.Type {
 	case "s3":
 		if !strings.HasPrefix(d.URL.Value(), "s3://") || len(d.URL.Value()) == len("s3://") {
 			return errors.New("url: want s3://bucket[/prefix]")
