@@ -36,6 +36,7 @@ func runAnalyze(ctx context.Context, args []string) error {
 	quiet := fs.Bool("quiet", false, "do not print the summary on stderr")
 	maxBytes := fs.Int64("max-file-bytes", config.DefaultMaxFileBytes, "largest decompressed size of one log file; the rest of a larger one is reported and skipped")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for performance work)")
+	showUsage := fs.Bool("usage", false, "also print on stderr the work done as GuardDuty meters it: per day, account, region and dimension")
 	var lf logFlags
 	var s3f s3Flags
 	var inf intelFlags
@@ -97,8 +98,13 @@ func runAnalyze(ctx context.Context, args []string) error {
 	start := time.Now()
 	cpu0 := cpuTime()
 	stopProgress := progress(*quiet, eng)
+	var usage *pipeline.UsageTotals
+	if *showUsage {
+		usage = &pipeline.UsageTotals{}
+	}
 	fsOut, st, err := pipeline.Analyze(ctx, pipeline.AnalyzeOptions{
 		Listers: listers, Engine: eng, Workers: *workers, Logger: log, MaxFileBytes: *maxBytes,
+		Usage: usageStore(usage), Inventory: inv,
 	})
 	stopProgress()
 	if err != nil {
@@ -120,6 +126,11 @@ func runAnalyze(ctx context.Context, args []string) error {
 	}
 	if !*quiet {
 		printSummary(os.Stderr, st, len(fsOut), time.Since(start), cpuTime()-cpu0)
+	}
+	if usage != nil {
+		if err := printUsageTable(os.Stderr, usage.Records()); err != nil {
+			return err
+		}
 	}
 	if st.Errors > 0 || st.Failed > 0 {
 		return statusError{code: exitError, msg: fmt.Sprintf("input not read completely: %s (see the warnings above); the rest was analysed",

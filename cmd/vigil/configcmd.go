@@ -32,9 +32,13 @@ func runConfig(_ context.Context, args []string) error {
 	if err := detect.CheckParams(detect.Registered(), cfg.Detection.Params); err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
+	cfg.Notify.ApplyEnv(os.Getenv)
+	if err := checkDestinations(cfg); err != nil {
+		return fmt.Errorf("%s: %w", files[0], err)
+	}
 	if *show {
 		return yaml.NewEncoder(os.Stdout).Encode(cfg)
 	}
-	fmt.Printf("%s: ok (%d sources)\n", files[0], len(cfg.Sources))
+	fmt.Printf("%s: ok (%d sources, %d notification routes)\n", files[0], len(cfg.Sources), len(cfg.Notify.Routes))
 	return nil
 }

@@ -135,6 +135,10 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Errorf("finding %s is not archived after the console archived it", id)
 	}
 
+	// Filter by a resource, then by time: the console lists what the API
+	// selects with the matching criteria.
+	consoleResourceAndTime(ctx, t, bctx, run, shot, gd, det, base) // console_filters_e2e_test.go
+
 	// Suppress findings like the existing Kali Linux one; a new one arrives archived.
 	kali := listIDs(ctx, t, gd, det, kaliCriteria)
 	if len(kali) == 0 {
@@ -168,6 +172,10 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 	run("new finding in the console", chromedp.Navigate(base+"/console/findings/"+newID), chromedp.WaitVisible(chromedp.ID("archived")),
 		shot("suppressed-finding"))
+
+	// The sources page shows each watched folder with the newest event
+	// time read from it: the Kali file's for the folder it was written to.
+	checkConsoleSources(t, bctx, run, shot, base, extra)
 
 	for _, p := range []string{"lists", "scans", "plans", "usage"} {
 		run(p, chromedp.Navigate(base+"/console/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")), shot(p))

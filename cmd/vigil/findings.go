@@ -19,12 +19,12 @@ import (
 
 func runFindings(ctx context.Context, args []string) error {
 	sub := map[string]func(context.Context, []string) error{
-		"list": findingsList, "show": findingsShow, "sample": findingsSample,
+		"list": findingsList, "show": findingsShow, "sample": findingsSample, "export": findingsExport,
 		"archive":   func(ctx context.Context, a []string) error { return findingsArchive(ctx, a, true) },
 		"unarchive": func(ctx context.Context, a []string) error { return findingsArchive(ctx, a, false) },
 	}
 	if len(args) == 0 || sub[args[0]] == nil {
-		fmt.Fprintln(os.Stderr, "Usage: vigil findings list|show|archive|unarchive|sample [options]")
+		fmt.Fprintln(os.Stderr, "Usage: vigil findings list|show|archive|unarchive|sample|export [options]")
 		if len(args) == 0 {
 			return usagef("findings: give a subcommand")
 		}

@@ -53,7 +53,7 @@ func (f *scanFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.infectedOnly, "i", false, "short for --infected")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress bar and no summary")
 	fs.Var(&f.excludes, "exclude", "skip files and folders whose path or name matches this glob (repeatable)")
-	fs.StringVar(&f.instanceID, "instance-id", "", "the folders are this EC2 instance's volumes: store an Execution:EC2/MaliciousFile finding when threats are found")
+	fs.StringVar(&f.instanceID, "instance-id", "", "the folders are this EC2 instance's volumes: store an Execution:EC2/MaliciousFile finding when threats are found, and the bytes scanned as usage")
 	fs.StringVar(&f.account, "account", "000000000000", "account id of findings")
 	fs.StringVar(&f.region, "region", "us-east-1", "region of findings")
 	fs.StringVar(&f.dataDir, "data-dir", config.DefaultDataDir, "data dir: default signatures, scan records and findings")
@@ -327,6 +327,11 @@ func (r *scanRun) scanS3(ctx context.Context, url string, log *slog.Logger) erro
 // finish stores the volume finding, prints the summary and sets the exit
 // status: 1 when threats were found, 2 when something could not be scanned.
 func (r *scanRun) finish(ctx context.Context) error {
+	if r.f.instanceID != "" {
+		if err := r.recordVolumeUsage(ctx); err != nil {
+			return err
+		}
+	}
 	if r.f.instanceID != "" && len(r.infectedFiles) > 0 {
 		if err := r.storeVolumeFinding(ctx); err != nil {
 			return err

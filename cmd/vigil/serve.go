@@ -24,7 +24,6 @@ import (
 	"github.com/vigil-sec/vigil/internal/detect"
 	"github.com/vigil-sec/vigil/internal/pipeline"
 	"github.com/vigil-sec/vigil/internal/source"
-	"github.com/vigil-sec/vigil/internal/store"
 	"github.com/vigil-sec/vigil/internal/store/sqlite"
 	"github.com/vigil-sec/vigil/internal/web"
 )
@@ -106,6 +105,7 @@ func (sf *serveFlags) loadConfig() (*config.Config, error) {
 }
 
 func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Logger) error {
+	start := time.Now()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -120,6 +120,7 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	hr := newHealth(db, reg, log) // servehealth.go
 	s3o := s3OptionsFrom(cfg.S3)
 	sf.s3.apply(&s3o)
 	ti, err := newIntelLoader(cfg, s3o, filepath.Join(cfg.DataDir, "intel-cache"), log, reg)
@@ -153,7 +154,7 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	}
 	w := pipeline.NewWatcher(pipeline.WatchOptions{
 		Sources: sources, Engine: eng, Store: apiSrv.WrapStore(db), Logger: log, Registerer: reg, MaxFilesPerPass: sf.maxFiles,
-		MaxFileBytes: cfg.Input.MaxFileBytes,
+		MaxFileBytes: cfg.Input.MaxFileBytes, Usage: db, Inventory: inv, Health: hr,
 	})
 	if sf.once {
 		st, err := w.Poll(ctx, true)
@@ -163,19 +164,29 @@ func serve(ctx context.Context, cfg *config.Config, sf *serveFlags, log *slog.Lo
 	if err := plans.Start(ctx, apiSrv, apiSrv.WrapStore(db)); err != nil {
 		return err
 	}
-	console := web.New(web.Options{API: apiSrv.Handler(), Users: users, DetectorID: detectorID, Store: db, Logger: log})
-	return runService(ctx, cfg, w, plans, apiSrv.Handler(), console.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run, plans.Run}, db, reg, log)
+	notes, err := startNotifications(ctx, cfg, db, apiSrv, destinationHealth(hr), reg, log) // servenotify.go
+	if err != nil {
+		return err
+	}
+	notes.notifyHealthChanges(ctx, hr, log)
+	pricing, err := usagePricing(cfg)
+	if err != nil {
+		return err
+	}
+	console := web.New(web.Options{API: apiSrv.Handler(), Users: users, DetectorID: detectorID, Store: db, Logger: log,
+		Pricing: pricing, Resources: selfResources(cfg.DataDir, start), Health: hr, Sources: consoleSources(w), Intel: ti})
+	return runService(ctx, cfg, w, plans, apiSrv.Handler(), console.Handler(), []func(context.Context) error{ti.Run, invRefresh.Run, plans.Run, notes.Run, watchIntel(ti, hr, intelHealthEvery)}, hr.Handler(), reg, log)
 }
 
 // runService serves HTTP and runs the watcher, malware protection and the
 // background refreshers until ctx is done.
 func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, plans *planSupervisor, apiHandler, console http.Handler,
-	refreshers []func(context.Context) error, db store.Store, reg *prometheus.Registry, log *slog.Logger) error {
+	refreshers []func(context.Context) error, healthz http.Handler, reg *prometheus.Registry, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	mux := httpHandler(db, prometheus.Gatherers{reg, plans})
+	mux := httpHandler(healthz, prometheus.Gatherers{reg, plans})
 	for _, p := range []string{"/detector", "/detector/", "/malware-protection-plan", "/malware-protection-plan/", "/tags/"} {
 		mux.Handle(p, apiHandler)
 	}
@@ -206,15 +217,10 @@ func runService(ctx context.Context, cfg *config.Config, w *pipeline.Watcher, pl
 	return werr
 }
 
-func httpHandler(db store.Store, reg prometheus.Gatherer) *http.ServeMux {
+// httpHandler serves /healthz (health.Registry.Handler) and /metrics.
+func httpHandler(healthz http.Handler, reg prometheus.Gatherer) *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if _, err := db.GetState(r.Context(), "healthz-probe"); err != nil && !errors.Is(err, store.ErrNotFound) {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	mux.Handle("GET /healthz", healthz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	return mux
 }
@@ -228,7 +234,7 @@ func watchSources(ctx context.Context, cfg *config.Config, sf *serveFlags) ([]pi
 		if err != nil {
 			return nil, err
 		}
-		ws := pipeline.WatchSource{Lister: l, Interval: s.PollInterval}
+		ws := pipeline.WatchSource{Lister: l, Interval: s.PollInterval, URL: s.URL, ExpectedInterval: s.Expected()}
 		if !strings.HasPrefix(s.URL, "s3://") {
 			ws.Settle = time.Minute // files appear in place; a half-written one is read again
 		}

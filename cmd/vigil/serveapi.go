@@ -28,10 +28,14 @@ func startAPI(ctx context.Context, cfg *config.Config, db store.Store, detectorI
 		return nil, nil, err
 	}
 	users := api.NewUsers(list)
+	pricing, err := usagePricing(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	srv := api.New(api.Options{
 		DetectorID: detectorID, AccountID: cfg.MalwareProtection.AccountID, Region: cfg.MalwareProtection.Region,
 		Store: db, Detectors: detect.Registered(), Users: users, Lists: apiLists{ti, cfg.Intel.Limits},
-		PlansChanged: plansChanged, Logger: log, Registerer: reg,
+		PlansChanged: plansChanged, Pricing: pricing, Logger: log, Registerer: reg,
 	})
 	var specs []api.PlanSpec
 	for _, p := range cfg.MalwareProtection.Plans {

@@ -47,6 +47,9 @@ type Options struct {
 	// Settings persists the API's own objects (detector settings,
 	// filters, lists, plans, tags); default: the store's state table.
 	Settings Settings
+	// Pricing prices usage for GetUsageStatistics (the usage comes from
+	// the store, when it is a store.UsageStore); nil: built-in prices.
+	Pricing *UsagePricing
 	// MaxBodyBytes bounds a request body (default 1 MiB).
 	MaxBodyBytes int64
 	Now          func() time.Time
@@ -126,7 +129,7 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // routes lists every operation; the files of each group add theirs.
 func (s *Server) routes() []route {
 	var rs []route
-	for _, group := range []func() []route{s.detectorRoutes, s.findingRoutes, s.filterRoutes, s.listRoutes, s.planRoutes, s.tagRoutes} {
+	for _, group := range []func() []route{s.detectorRoutes, s.findingRoutes, s.filterRoutes, s.listRoutes, s.planRoutes, s.tagRoutes, s.usageRoutes} {
 		rs = append(rs, group()...)
 	}
 	return rs

@@ -71,6 +71,12 @@ type S3 struct {
 type Source struct {
 	URL          string        `yaml:"url"` // a folder, a file or s3://bucket/prefix
 	PollInterval time.Duration `yaml:"poll_interval"`
+	// ExpectedInterval is how long the source may go without a new log
+	// file before Vigil raises a health warning (console, /healthz,
+	// metrics, notifications): unset means DefaultExpectedInterval (1h,
+	// or twice the poll interval when that is longer); "off" or 0s turns
+	// the check off. See Source.Expected.
+	ExpectedInterval Interval `yaml:"expected_interval"`
 }
 
 // Detect configures the detection engine.
@@ -184,6 +190,9 @@ func (c *Config) Validate() error {
 		}
 		if s.PollInterval < time.Second {
 			errs = append(errs, fmt.Errorf("sources[%d].poll_interval: %v is below 1s", i, s.PollInterval))
+		}
+		if e := s.ExpectedInterval; e > 0 && time.Duration(e) < s.PollInterval {
+			errs = append(errs, fmt.Errorf("sources[%d].expected_interval: %v is below the poll interval %v", i, time.Duration(e), s.PollInterval))
 		}
 	}
 	if c.Input.MaxFileBytes < 1<<10 {

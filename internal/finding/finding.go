@@ -10,6 +10,9 @@ package finding
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -58,6 +61,44 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, TimeFormat)
 	return append(b, '"'), nil
+}
+
+// EpochTime is a time GuardDuty's API sends as a JSON number of seconds
+// since the epoch (the REST-JSON default), such as
+// s3BucketDetails[].createdAt = 1513612691.551; the SDKs refuse a string
+// there.
+type EpochTime struct{ time.Time }
+
+// MarshalJSON implements json.Marshaler: seconds with milliseconds.
+func (t EpochTime) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte(`null`), nil
+	}
+	ms := t.UnixMilli()
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler; it accepts seconds since the
+// epoch, and the RFC 3339 strings older Vigil versions stored.
+func (t *EpochTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*t = EpochTime{}
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var tt Time
+		if err := tt.UnmarshalJSON(b); err != nil {
+			return err
+		}
+		*t = EpochTime{tt.Time}
+		return nil
+	}
+	sec, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(sec) || math.IsInf(sec, 0) || math.Abs(sec) > 1e11 {
+		return fmt.Errorf("epoch time %.40s: not a number of seconds", b)
+	}
+	*t = EpochTime{time.UnixMilli(int64(math.Round(sec * 1000))).UTC()}
+	return nil
 }
 
 // UnmarshalJSON implements json.Unmarshaler; it accepts any RFC 3339 time.
@@ -125,7 +166,7 @@ type S3BucketDetail struct {
 	Arn             string           `json:"arn,omitempty"`
 	Name            string           `json:"name,omitempty"`
 	Type            string           `json:"type,omitempty"`
-	CreatedAt       *Time            `json:"createdAt,omitempty"`
+	CreatedAt       *EpochTime       `json:"createdAt,omitempty"`
 	Owner           *Owner           `json:"owner,omitempty"`
 	Tags            []Tag            `json:"tags,omitempty"`
 	PublicAccess    *PublicAccess    `json:"publicAccess,omitempty"`
@@ -236,8 +277,8 @@ type Service struct {
 // EbsVolumeScanDetails describes a scan of volumes or folders.
 type EbsVolumeScanDetails struct {
 	ScanID           string          `json:"scanId,omitempty"`
-	ScanStartedAt    *Time           `json:"scanStartedAt,omitempty"`
-	ScanCompletedAt  *Time           `json:"scanCompletedAt,omitempty"`
+	ScanStartedAt    *EpochTime      `json:"scanStartedAt,omitempty"`
+	ScanCompletedAt  *EpochTime      `json:"scanCompletedAt,omitempty"`
 	TriggerFindingID string          `json:"triggerFindingId,omitempty"`
 	Sources          []string        `json:"sources,omitempty"`
 	ScanType         string          `json:"scanType,omitempty"` // GUARDDUTY_INITIATED, ON_DEMAND

@@ -57,7 +57,7 @@ func fullFinding() finding.Finding {
 				Arn:       "arn:aws:s3:::example-bucket",
 				Name:      "example-bucket",
 				Type:      "Destination",
-				CreatedAt: &created,
+				CreatedAt: &finding.EpochTime{Time: created.Time},
 				Owner:     &finding.Owner{ID: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
 				Tags:      []finding.Tag{{Key: "team", Value: "data"}},
 				PublicAccess: &finding.PublicAccess{

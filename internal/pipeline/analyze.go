@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/vigil-sec/vigil/internal/detect"
 	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/source"
+	"github.com/vigil-sec/vigil/internal/store"
 )
 
 // AnalyzeOptions configure a one-shot analysis.
@@ -19,6 +21,11 @@ type AnalyzeOptions struct {
 	Workers      int   // readers; GOMAXPROCS by default
 	MaxFileBytes int64 // per file, decompressed
 	Logger       *slog.Logger
+	// Usage receives the usage of each file read (see usage.go), such as
+	// a UsageTotals; nil meters nothing. Inventory tells Lambda functions'
+	// interfaces to it.
+	Usage     store.UsageStore
+	Inventory detect.Inventory
 }
 
 // Analyze reads every file of the listers once, runs detection and returns
@@ -37,7 +44,13 @@ func Analyze(ctx context.Context, o AnalyzeOptions) ([]finding.Finding, Stats, e
 		onErr = logErrors(log.With("component", "analyze"), &nerr, &mu)
 	)
 	jobs, _ := listAll(ctx, o.Listers, onErr, nil)
-	sink := func(_ context.Context, _ *job, _ source.Stats, _ error, fs []finding.Finding) error {
+	meterJobs(jobs, o.Usage != nil, o.Inventory, nil)
+	sink := func(ctx context.Context, j *job, _ source.Stats, _ error, fs []finding.Finding) error {
+		if o.Usage != nil && len(j.usage) > 0 {
+			if err := o.Usage.AddUsage(ctx, j.usage); err != nil {
+				return fmt.Errorf("usage of %s: %w", j.obj.URL, err)
+			}
+		}
 		for _, f := range fs {
 			if cur, ok := agg[f.ID]; ok {
 				cur.Merge(f)

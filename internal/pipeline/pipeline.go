@@ -13,11 +13,13 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/detect"
 	"github.com/vigil-sec/vigil/internal/event"
 	"github.com/vigil-sec/vigil/internal/finding"
 	"github.com/vigil-sec/vigil/internal/source"
+	"github.com/vigil-sec/vigil/internal/store"
 )
 
 // chunkSize is how many events travel together from a reader to the
@@ -45,6 +47,13 @@ type job struct {
 	lister source.Lister
 	obj    source.Object
 	out    chan chunk
+	meter  *meter              // counts the file's usage; nil: not metered
+	usage  []store.UsageRecord // the file's usage, set before the sink is called
+
+	// lastEvent is the newest event time of the file, set by detectLoop;
+	// src is the index of the watched source listing it.
+	lastEvent time.Time
+	src       int
 }
 
 // chunk carries events of one file; the last chunk of a file has done set
@@ -57,6 +66,7 @@ type chunk struct {
 	// readErr is set when the file could not be read to its end (it may
 	// still have yielded records).
 	readErr error
+	usage   []store.UsageRecord // the file's usage, on the last chunk
 }
 
 // fileSink receives, per file, the findings made from its events once the
@@ -107,6 +117,7 @@ func process(ctx context.Context, jobs []*job, workers int, maxBytes int64, eng 
 // read parses one file and sends its events in chunks.
 func read(ctx context.Context, r *source.Reader, j *job, onErr func(error)) {
 	buf := make([]*event.Event, 0, chunkSize)
+	usage := newFileUsage(j.meter)
 	send := func(c chunk) bool {
 		select {
 		case j.out <- c:
@@ -116,6 +127,7 @@ func read(ctx context.Context, r *source.Reader, j *job, onErr func(error)) {
 		}
 	}
 	emit := func(ev *event.Event) {
+		usage.add(ev)
 		buf = append(buf, ev)
 		if len(buf) == chunkSize {
 			if send(chunk{events: buf}) {
@@ -129,7 +141,7 @@ func read(ctx context.Context, r *source.Reader, j *job, onErr func(error)) {
 	if err != nil {
 		onErr(err)
 	}
-	c := chunk{events: buf, done: true, st: st, readErr: err}
+	c := chunk{events: buf, done: true, st: st, readErr: err, usage: usage.records(st.Bytes)}
 	if err != nil && st.Records == 0 {
 		c.err = err
 	}
@@ -151,6 +163,9 @@ func detectLoop(ctx context.Context, jobs []*job, eng *detect.Engine, sink fileS
 				return total, ctx.Err()
 			}
 			for _, ev := range c.events {
+				if ev.Time.After(j.lastEvent) {
+					j.lastEvent = ev.Time
+				}
 				eng.Process(ev, report)
 			}
 			if !c.done {
@@ -159,6 +174,7 @@ func detectLoop(ctx context.Context, jobs []*job, eng *detect.Engine, sink fileS
 			total.Findings += len(fs)
 			total.addFile(c)
 			if c.err == nil { // a file that yielded nothing is left for a later pass
+				j.usage = c.usage
 				if err := sink(ctx, j, c.st, c.readErr, fs); err != nil {
 					return total, err
 				}

@@ -25,6 +25,11 @@ type WatchSource struct {
 	// JSON) and was modified less than Settle ago is probably still being
 	// written; it is not checkpointed and is read again on a later pass.
 	Settle time.Duration
+	// URL is the source as configured, for people (default: the lister's
+	// name). ExpectedInterval is how long it may go without a new file
+	// before its health check warns; 0: never.
+	URL              string
+	ExpectedInterval time.Duration
 }
 
 // WatchOptions configure a Watcher.
@@ -40,6 +45,13 @@ type WatchOptions struct {
 	Logger          *slog.Logger
 	Registerer      prometheus.Registerer
 	Now             func() time.Time
+	// Health receives each source's state (see checkHealth); nil: none.
+	Health HealthSetter
+
+	// Usage receives the usage of each committed file (see usage.go); nil
+	// meters nothing. Inventory tells Lambda functions' interfaces to it.
+	Usage     store.UsageStore
+	Inventory detect.Inventory
 }
 
 // Watcher is the long-running stage of "vigil serve": it polls its
@@ -51,8 +63,10 @@ type Watcher struct {
 	log  *slog.Logger
 	last map[int]time.Time
 
-	mu    sync.Mutex
-	total Stats
+	mu      sync.Mutex
+	total   Stats
+	started time.Time
+	src     []SourceStatus // per source, as w.o.Sources (watchhealth.go)
 
 	files    *prometheus.CounterVec
 	events   prometheus.Counter
@@ -91,6 +105,7 @@ func NewWatcher(o WatchOptions) *Watcher {
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(w.files, w.events, w.errs, w.created, w.duration)
 	}
+	w.initSources()
 	return w
 }
 
@@ -122,11 +137,12 @@ func (w *Watcher) Stats() Stats {
 // force is set) and returns what it did.
 func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
 	start := w.o.Now()
-	var due []source.Lister
+	defer w.checkHealth()
+	var due []int // indexes of w.o.Sources
 	for i, s := range w.o.Sources {
 		if force || start.Sub(w.last[i]) >= s.Interval {
 			w.last[i] = start
-			due = append(due, s.Lister)
+			due = append(due, i)
 		}
 	}
 	if len(due) == 0 {
@@ -138,10 +154,11 @@ func (w *Watcher) Poll(ctx context.Context, force bool) (Stats, error) {
 	skip := func(l source.Lister, o source.Object) (bool, error) {
 		return w.o.Store.FileDone(ctx, l.Name(), o.Key, o.Version)
 	}
-	jobs, skipped := listAll(ctx, due, onErr, skip)
+	jobs, skipped := w.listDue(ctx, due, onErr, skip)
 	if n := w.o.MaxFilesPerPass; n > 0 && len(jobs) > n {
 		jobs = jobs[:n]
 	}
+	meterJobs(jobs, w.o.Usage != nil, w.o.Inventory, w.o.Now)
 	st, err := process(ctx, jobs, w.o.Workers, w.o.MaxFileBytes, w.o.Engine, onErr, w.commit)
 	st.Skipped = skipped
 	st.Errors = nerr
@@ -164,6 +181,8 @@ func (w *Watcher) commit(ctx context.Context, j *job, st source.Stats, readErr e
 		return fmt.Errorf("commit %s: %w", j.obj.URL, err)
 	}
 	w.created.Add(float64(n))
+	w.noteFile(j, st)
+	w.addUsage(ctx, j)
 	if n > 0 {
 		w.log.Info("new findings", "file", j.obj.URL, "new", n, "findings", len(fs))
 	}

@@ -169,6 +169,7 @@ func (p *Protector) report(ctx context.Context, plan *Plan, rec store.ScanRecord
 		}
 	}
 	p.m.scanned(rec)
+	p.meter(ctx, rec)
 	p.log.Info("object scanned", "plan", plan.ID, "bucket", rec.Bucket, "key", rec.Key, "version", rec.VersionID,
 		"status", rec.Status, "scan_status", rec.ScanStatus, "threats", len(rec.Threats), "reason", rec.Reason,
 		"tagged", rec.Tagged, "scan_id", rec.ScanID, "trigger", rec.Trigger)

@@ -69,7 +69,7 @@ func VolumeFinding(s VolumeScan, infected []FileResult, detectorID string) findi
 		Resource: finding.Resource{ResourceType: finding.ResourceInstance,
 			InstanceDetails: &finding.InstanceDetails{InstanceID: s.InstanceID}},
 	}
-	started, completed := finding.At(s.Started), finding.At(s.Completed)
+	started, completed := finding.EpochTime{Time: finding.At(s.Started).Time}, finding.EpochTime{Time: finding.At(s.Completed).Time}
 	f.Service.EbsVolumeScanDetails = &finding.EbsVolumeScanDetails{
 		ScanID: s.ScanID, ScanStartedAt: &started, ScanCompletedAt: &completed, Sources: s.Sources, ScanType: "ON_DEMAND",
 		ScanDetections: &finding.ScanDetections{

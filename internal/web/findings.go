@@ -5,13 +5,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/runbook"
 )
 
 const pageSize = 50
@@ -26,18 +29,39 @@ type listForm struct {
 	Account  string
 	Region   string
 	State    string // "current" (default), "archived", "all"
+	Resource string // a resource id or user name (finding.Query.Resource)
+	// Since is a quick pick ("24h", "7d", "30d"): updated since then.
+	// From and To (UTC, as a datetime-local input sends them) replace it
+	// when either is given.
+	Since    string
+	From, To string
 	Sort     string // a finding.Sort* attribute
 	Dir      string // "asc" or "desc"
 	Page     string // store page token
 	Back     []string
 }
 
+// quickPick is a Since value, its label and how long it reaches back.
+type quickPick struct {
+	Value, Label string
+	D            time.Duration
+}
+
+var quickPicks = []quickPick{{"24h", "24 hours", 24 * time.Hour}, {"7d", "7 days", 7 * 24 * time.Hour}, {"30d", "30 days", 30 * 24 * time.Hour}}
+
+// timeLayouts are the forms From and To are read in, all UTC.
+var timeLayouts = []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02", time.RFC3339}
+
 var sorts = []string{finding.SortUpdatedAt, finding.SortSeverity, finding.SortCreatedAt, finding.SortType, finding.SortCount}
 
 func parseListForm(q url.Values) listForm {
 	f := listForm{Severity: strings.ToLower(q.Get("severity")), Type: strings.TrimSpace(q.Get("type")), Account: strings.TrimSpace(q.Get("account")),
-		Region: strings.TrimSpace(q.Get("region")), State: q.Get("state"), Sort: q.Get("sort"), Dir: q.Get("dir"),
-		Page: q.Get("page"), Back: q["back"]}
+		Region: strings.TrimSpace(q.Get("region")), State: q.Get("state"), Resource: strings.TrimSpace(q.Get("resource")),
+		Since: q.Get("since"), From: strings.TrimSpace(q.Get("from")), To: strings.TrimSpace(q.Get("to")),
+		Sort: q.Get("sort"), Dir: q.Get("dir"), Page: q.Get("page"), Back: q["back"]}
+	if f.From != "" || f.To != "" || !slices.ContainsFunc(quickPicks, func(p quickPick) bool { return p.Value == f.Since }) {
+		f.Since = ""
+	}
 	if f.State != "archived" && f.State != "all" {
 		f.State = "current"
 	}
@@ -53,9 +77,13 @@ func parseListForm(q url.Values) listForm {
 	return f
 }
 
-func (f listForm) query() finding.Query {
-	q := finding.Query{TypePrefix: f.Type, AccountID: f.Account, Region: f.Region, SortBy: f.Sort, Desc: f.Dir == "desc",
-		Limit: pageSize, PageToken: f.Page}
+// query returns the store query of the form at time now, or an error for
+// a From or To that cannot be read (the query then leaves it out).
+func (f listForm) query(now time.Time) (finding.Query, error) {
+	q := finding.Query{TypePrefix: f.Type, AccountID: f.Account, Region: f.Region, Resource: f.Resource,
+		SortBy: f.Sort, Desc: f.Dir == "desc", Limit: pageSize, PageToken: f.Page}
+	var err error
+	q.UpdatedFrom, q.UpdatedTo, err = f.window(now)
 	switch f.Severity {
 	case "low":
 		q.MinSeverity = finding.Low.Min()
@@ -74,14 +102,50 @@ func (f listForm) query() finding.Query {
 		yes := true
 		q.Archived = &yes
 	}
-	return q
+	return q, err
+}
+
+// window returns the updatedAt range of the form: since its quick pick,
+// or From and To.
+func (f listForm) window(now time.Time) (from, to time.Time, err error) {
+	for _, p := range quickPicks {
+		if p.Value == f.Since {
+			return now.Add(-p.D), time.Time{}, nil
+		}
+	}
+	var errs []error
+	for _, v := range []struct {
+		name, in string
+		out      *time.Time
+	}{{"From", f.From, &from}, {"To", f.To, &to}} {
+		if v.in == "" {
+			continue
+		}
+		t, ok := parseUTC(v.in)
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s %q is not a time like 2025-06-30T12:00", v.name, v.in))
+			continue
+		}
+		*v.out = t
+	}
+	return from, to, errors.Join(errs...)
+}
+
+func parseUTC(s string) (time.Time, bool) {
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // url returns the findings URL of f with changes applied.
 func (f listForm) url(page string, back []string) string {
 	v := url.Values{}
 	for k, s := range map[string]string{"severity": f.Severity, "type": f.Type, "account": f.Account, "region": f.Region,
-		"state": f.State, "sort": f.Sort, "dir": f.Dir, "page": page} {
+		"state": f.State, "resource": f.Resource, "since": f.Since, "from": f.From, "to": f.To,
+		"sort": f.Sort, "dir": f.Dir, "page": page} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -103,6 +167,24 @@ func (f listForm) SortURL(attr string) string {
 	return g.url("", nil)
 }
 
+// SinceURL is the URL of a quick pick ("" for any time): From and To are
+// cleared.
+func (f listForm) SinceURL(since string) string {
+	g := f
+	g.Since, g.From, g.To = since, "", ""
+	return g.url("", nil)
+}
+
+// ResourceURL is the URL filtering by a resource as well.
+func (f listForm) ResourceURL(id string) string {
+	g := f
+	g.Resource = id
+	return g.url("", nil)
+}
+
+// QuickPicks are the quick picks, for the template.
+func (f listForm) QuickPicks() []quickPick { return quickPicks }
+
 // SortMark is the arrow of the sorted column.
 func (f listForm) SortMark(attr string) string {
 	if f.Sort != attr {
@@ -119,18 +201,24 @@ type findingsData struct {
 	Findings   []finding.Finding
 	Next, Prev string
 	Err        string
+	// From and To are the updatedAt window applied, zero when open.
+	From, To time.Time
 }
 
 func (c *Console) findings(w http.ResponseWriter, r *http.Request, ss *session) {
 	f := parseListForm(r.URL.Query())
-	fs, next, err := c.opts.Store.ListFindings(r.Context(), f.query())
-	d := findingsData{Form: f, Findings: fs}
+	q, qerr := f.query(c.opts.Now())
+	fs, next, err := c.opts.Store.ListFindings(r.Context(), q)
+	d := findingsData{Form: f, Findings: fs, From: q.UpdatedFrom, To: q.UpdatedTo}
+	if qerr != nil {
+		d.Err = qerr.Error() + "; it is left out."
+	}
 	if err != nil {
 		// A stale or foreign page token: start the listing again.
 		d.Err = "This page could not be listed (" + err.Error() + "); showing the first page."
-		f.Page, f.Back = "", nil
+		f.Page, f.Back, q.PageToken = "", nil, ""
 		d.Form = f
-		if d.Findings, next, err = c.opts.Store.ListFindings(r.Context(), f.query()); err != nil {
+		if d.Findings, next, err = c.opts.Store.ListFindings(r.Context(), q); err != nil {
 			c.fail(w, ss, err)
 			return
 		}
@@ -153,6 +241,7 @@ type detailData struct {
 	Resource [][2]string // label, value
 	Actor    [][2]string
 	Remote   []*finding.RemoteIPDetails
+	Runbook  *runbook.Runbook // nil when the type has none
 }
 
 func (c *Console) findingDetail(w http.ResponseWriter, r *http.Request, ss *session) {
@@ -167,6 +256,9 @@ func (c *Console) findingDetail(w http.ResponseWriter, r *http.Request, ss *sess
 	}
 	f := fs[0]
 	d := detailData{F: f, Resource: resourceFields(&f), Actor: actorFields(&f), Remote: f.RemoteIPs()}
+	if rb, ok := runbook.For(f.Type); ok {
+		d.Runbook = &rb
+	}
 	v := view{Title: f.Type, Nav: "findings", Data: d}
 	switch r.URL.Query().Get("done") {
 	case "archived":

@@ -30,6 +30,8 @@ var funcs = template.FuncMap{
 		return string(out)
 	},
 	"join": strings.Join,
+	// resourceID is the id of a finding's resource (finding.ResourceID).
+	"resourceID": func(f finding.Finding) string { return finding.ResourceID(&f) },
 }
 
 // when formats a time for people, in UTC; zero times are "—".

@@ -29,36 +29,6 @@ func (c *Console) filters(w http.ResponseWriter, r *http.Request, ss *session) {
 	c.render(w, "filters", http.StatusOK, ss, v)
 }
 
-type listsData struct{ Trusted, Threat []List }
-
-func (c *Console) lists(w http.ResponseWriter, r *http.Request, ss *session) {
-	cl, ctx := c.client(ss), r.Context()
-	var d listsData
-	ids, err := cl.ListIPSets(ctx)
-	for _, id := range ids {
-		var l List
-		if l, err = cl.GetIPSet(ctx, id); err != nil {
-			break
-		}
-		d.Trusted = append(d.Trusted, l)
-	}
-	if err == nil {
-		ids, err = cl.ListThreatIntelSets(ctx)
-		for _, id := range ids {
-			var l List
-			if l, err = cl.GetThreatIntelSet(ctx, id); err != nil {
-				break
-			}
-			d.Threat = append(d.Threat, l)
-		}
-	}
-	if err != nil {
-		c.fail(w, ss, err)
-		return
-	}
-	c.render(w, "lists", http.StatusOK, ss, view{Title: "Lists", Nav: "lists", Data: d})
-}
-
 type scansData struct {
 	Supported bool
 	Scans     []store.ScanRecord
@@ -78,26 +48,4 @@ func (c *Console) scans(w http.ResponseWriter, r *http.Request, ss *session) {
 		}
 	}
 	c.render(w, "scans", http.StatusOK, ss, view{Title: "Malware scans", Nav: "scans", Data: d})
-}
-
-func (c *Console) plans(w http.ResponseWriter, r *http.Request, ss *session) {
-	cl, ctx := c.client(ss), r.Context()
-	ids, err := cl.ListMalwareProtectionPlans(ctx)
-	var ps []Plan
-	for _, id := range ids {
-		var p Plan
-		if p, err = cl.GetMalwareProtectionPlan(ctx, id); err != nil {
-			break
-		}
-		ps = append(ps, p)
-	}
-	if err != nil {
-		c.fail(w, ss, err)
-		return
-	}
-	c.render(w, "plans", http.StatusOK, ss, view{Title: "Protection plans", Nav: "plans", Data: ps})
-}
-
-func (c *Console) usage(w http.ResponseWriter, r *http.Request, ss *session) {
-	c.render(w, "usage", http.StatusOK, ss, view{Title: "Usage and cost", Nav: "usage"})
 }

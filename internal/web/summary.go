@@ -3,11 +3,14 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/health"
 )
 
 // currentCriteria selects the findings that are not archived.
@@ -17,6 +20,7 @@ var currentCriteria = json.RawMessage(`{"criterion":{"service.archived":{"eq":["
 const chartDays = 14
 
 type summaryData struct {
+	Health []health.Check // checks that are not OK, worst first
 	Levels []levelCount
 	Total  int
 	Chart  chart
@@ -46,44 +50,59 @@ type bar struct {
 }
 
 func (c *Console) summary(w http.ResponseWriter, r *http.Request, ss *session) {
-	ctx := r.Context()
-	cl := c.client(ss)
-	var d summaryData
-	sev, err := cl.Statistics(ctx, currentCriteria, "", 0)
+	d, err := c.summaryData(r.Context(), c.client(ss))
 	if err != nil {
 		c.fail(w, ss, err)
 		return
+	}
+	d.Health = c.problems()
+	c.render(w, "summary", http.StatusOK, ss, view{Title: "Summary", Nav: "summary", Data: d})
+}
+
+// summaryData asks the API for the summary's statistics and the store for
+// the latest findings, all at once: the page takes as long as the slowest
+// of them, not their sum.
+func (c *Console) summaryData(ctx context.Context, cl *Client) (summaryData, error) {
+	var d summaryData
+	var sev, types, res, accts, byDate Stats
+	// The chart shows chartDays days up to the newest finding's; its
+	// DATE statistic counts only those, not every finding.
+	newest, _, err := c.opts.Store.ListFindings(ctx, finding.Query{Archived: ptr(false), Limit: 1})
+	if err != nil {
+		return d, err
+	}
+	start := chartStart(newest, c.opts.Now())
+	chartCriteria, _ := json.Marshal(map[string]any{"criterion": map[string]any{
+		"service.archived": map[string][]string{"eq": {"false"}}, "updatedAt": map[string]int64{"gte": start.UnixMilli()}}})
+	calls := []func() error{
+		func() (err error) { sev, err = cl.Statistics(ctx, currentCriteria, "", 0); return },
+		func() (err error) { types, err = cl.Statistics(ctx, currentCriteria, "FINDING_TYPE", 8); return },
+		func() (err error) { res, err = cl.Statistics(ctx, currentCriteria, "RESOURCE", 8); return },
+		func() (err error) { accts, err = cl.Statistics(ctx, currentCriteria, "ACCOUNT", 8); return },
+		// DATE groups come one per day and severity: 100 of them cover
+		// the chart's days unless a day has many severities.
+		func() (err error) { byDate, err = cl.Statistics(ctx, chartCriteria, "DATE", 100); return },
+		func() (err error) { d.Latest, err = c.latestSevere(ctx); return },
+	}
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, call := range calls {
+		wg.Go(func() { errs[i] = call() })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return d, err
 	}
 	d.Levels = levelCounts(sev.CountBySeverity)
 	for _, l := range d.Levels {
 		d.Total += l.N
 	}
-	for _, g := range []struct {
-		by  string
-		dst *[]StatGroup
-		max int
-	}{{"FINDING_TYPE", &d.Types, 8}, {"RESOURCE", &d.Res, 8}, {"ACCOUNT", &d.Accts, 8}} {
-		st, err := cl.Statistics(ctx, currentCriteria, g.by, g.max)
-		if err != nil {
-			c.fail(w, ss, err)
-			return
-		}
-		*g.dst = append(append(st.GroupedByFindingType, st.GroupedByResource...), st.GroupedByAccount...)
-	}
-	// DATE groups come newest first, one per day and severity: 100 of
-	// them cover the chart's days unless a day has many severities.
-	byDate, err := cl.Statistics(ctx, currentCriteria, "DATE", 100)
-	if err != nil {
-		c.fail(w, ss, err)
-		return
-	}
-	d.Chart = dayChart(byDate.GroupedByDate, chartStart(byDate.GroupedByDate, c.opts.Now()))
-	if d.Latest, err = c.latestSevere(ctx); err != nil {
-		c.fail(w, ss, err)
-		return
-	}
-	c.render(w, "summary", http.StatusOK, ss, view{Title: "Summary", Nav: "summary", Data: d})
+	d.Types, d.Res, d.Accts = types.GroupedByFindingType, res.GroupedByResource, accts.GroupedByAccount
+	d.Chart = dayChart(byDate.GroupedByDate, start)
+	return d, nil
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // levelCounts folds countBySeverity ("8.0": n) into the four bands.
 func levelCounts(counts map[string]int) []levelCount {
@@ -108,13 +127,13 @@ func levelCounts(counts map[string]int) []levelCount {
 	return ls
 }
 
-// chartStart is the first day of the chart: chartDays before the newest
-// day with findings (logs replayed from the past chart where they are),
-// or before today when there are none.
-func chartStart(rows []StatGroup, now time.Time) time.Time {
+// chartStart is the first day of the chart: chartDays before the day of
+// the newest current finding (logs replayed from the past chart where
+// they are), or before today when there is none.
+func chartStart(newest []finding.Finding, now time.Time) time.Time {
 	last := now.UTC().Truncate(24 * time.Hour)
-	if len(rows) > 0 {
-		last = time.Unix(int64(rows[0].Date), 0).UTC().Truncate(24 * time.Hour)
+	if len(newest) > 0 {
+		last = newest[0].UpdatedAt.UTC().Truncate(24 * time.Hour)
 	}
 	return last.AddDate(0, 0, -(chartDays - 1))
 }

@@ -7,7 +7,9 @@
 // signed-in user, so the API's authorization and validation apply: the
 // console must never write to the store itself, and never log a secret.
 // Reads that the store serves better (paged finding listings, scans) go to
-// the store directly, always one page at a time.
+// the store directly, always one page at a time; Vigil's own state (health
+// checks, watched sources, the load state of lists) is read from the
+// components that keep it, through Options.
 package web
 
 import (
@@ -41,6 +43,24 @@ type Options struct {
 	Store  store.Store
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// Pricing prices the usage page's estimate (the usage comes from the
+	// Store, when it is a store.UsageStore); nil: built-in prices.
+	Pricing *api.UsagePricing
+	// Resources reports Vigil's own resource use for the usage page; nil
+	// shows none.
+	Resources func() Resources
+
+	// Health holds Vigil's health checks: the summary shows those that
+	// are not OK, the sources page each source's; nil: none.
+	Health HealthChecks
+	// Sources reports the log sources "vigil serve" watches, for the
+	// plans and sources page; nil: none.
+	Sources func() []SourceState
+	// Intel reports the load state of threat intelligence: entry counts
+	// and errors of the API's lists, and the lists of vigil.yaml; nil
+	// shows the API's lists alone.
+	Intel IntelStatus
 }
 
 // Console serves the web console.
@@ -103,6 +123,7 @@ type view struct {
 	Flash      string
 	Error      string
 	Data       any
+	Problems   int // health checks that are not OK, for the header
 }
 
 type handler func(w http.ResponseWriter, r *http.Request, ss *session)
@@ -138,6 +159,7 @@ func (c *Console) client(ss *session) *Client {
 func (c *Console) render(w http.ResponseWriter, page string, status int, ss *session, v view) {
 	if ss != nil {
 		v.User, v.CSRF = ss.user, ss.csrf
+		v.Problems = len(c.problems())
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")

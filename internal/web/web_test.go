@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/vigil-sec/vigil/internal/api"
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/runbook"
 	"github.com/vigil-sec/vigil/internal/store/sqlite"
 )
 
@@ -26,11 +28,14 @@ const testDetectorID = "5f0e1d2c3b4a59687766554433221100"
 
 // testConsole is a console over a real API server and SQLite store.
 type testConsole struct {
-	h  http.Handler
-	db *sqlite.DB
+	h     http.Handler
+	db    *sqlite.DB
+	api   http.Handler // the API's handler
+	users *api.Users
 }
 
-func newTestConsole(t *testing.T) *testConsole {
+// newTestConsole returns a console; each option changes its Options.
+func newTestConsole(t *testing.T, options ...func(*Options)) *testConsole {
 	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "vigil.db"), nil)
 	if err != nil {
@@ -39,8 +44,12 @@ func newTestConsole(t *testing.T) *testConsole {
 	t.Cleanup(func() { db.Close() })
 	users := api.NewUsers([]api.User{testAdmin, testReadOnly})
 	srv := api.New(api.Options{DetectorID: testDetectorID, AccountID: "111122223333", Store: db, Users: users})
-	c := New(Options{API: srv.Handler(), Users: users, DetectorID: testDetectorID, Store: db})
-	return &testConsole{h: c.Handler(), db: db}
+	o := Options{API: srv.Handler(), Users: users, DetectorID: testDetectorID, Store: db}
+	for _, f := range options {
+		f(&o)
+	}
+	c := New(o)
+	return &testConsole{h: c.Handler(), db: db, api: srv.Handler(), users: users}
 }
 
 // seed stores n findings: severities cycle Low, Medium, High, Critical.
@@ -265,6 +274,31 @@ func TestWebPagesRender(t *testing.T) {
 		}
 		if rec := b.get("/console/findings/ffffffffffffffffffffffffffffffff"); rec.Code != http.StatusNotFound {
 			t.Errorf("unknown finding = %d, want 404", rec.Code)
+		}
+	}
+}
+
+// TestWebFindingShowsRunbook: a finding's page carries its type's runbook.
+func TestWebFindingShowsRunbook(t *testing.T) {
+	tc := newTestConsole(t)
+	fs := tc.seed(t, 1)
+	f := fs[0]
+	f.ID, f.Type = "f0000000000000000000000000000001", "Policy:IAMUser/RootCredentialUsage"
+	if _, err := tc.db.UpsertFindings(context.Background(), []finding.Finding{f}); err != nil {
+		t.Fatal(err)
+	}
+	rb, ok := runbook.For(f.Type)
+	if !ok {
+		t.Fatalf("%s has no runbook", f.Type)
+	}
+	b := signIn(t, tc, testReadOnly)
+	if body := b.get("/console/findings/" + fs[0].ID).Body.String(); strings.Contains(body, `id="runbook"`) {
+		t.Errorf("a type without a runbook shows one")
+	}
+	body := b.get("/console/findings/" + f.ID).Body.String()
+	for _, want := range []string{`id="runbook"`, "How to investigate", html.EscapeString(rb.Investigate[0]), html.EscapeString(rb.Respond[0])} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the finding page lacks %q", want)
 		}
 	}
 }

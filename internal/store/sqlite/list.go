@@ -176,6 +176,19 @@ func filters(q *finding.Query) ([]string, []any) {
 	if q.Archived != nil {
 		add("archived = ?", boolInt(*q.Archived))
 	}
+	if q.Resource != "" {
+		// Each side is an index seek (findings_resource, with the types
+		// resource_id is defined for; findings_resource_key and _user),
+		// which SQLite unites for an OR.
+		add("((resource_type IN ('AccessKey', 'Instance', 'Lambda', 'S3Bucket', 'S3Object') AND resource_id = ?)"+
+			" OR resource_key = ? OR resource_user = ?)", q.Resource, q.Resource, q.Resource)
+	}
+	if !q.UpdatedFrom.IsZero() {
+		add("updated_at >= ?", q.UpdatedFrom.UnixMilli())
+	}
+	if !q.UpdatedTo.IsZero() {
+		add("updated_at < ?", q.UpdatedTo.UnixMilli())
+	}
 	return conds, args
 }
 

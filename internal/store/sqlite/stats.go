@@ -39,9 +39,10 @@ const (
 // lambdaDetails.functionName or s3BucketDetails[0].name), and the group's
 // size.
 //
-// Without a time window, "date" and "resource" it reads finding_groups,
-// whose size is the number of distinct column combinations, not of
-// findings; otherwise the findings_group or findings_resource index.
+// Without a time window (these arguments or q's), a resource filter,
+// "date" and "resource" it reads finding_groups, whose size is the number
+// of distinct column combinations, not of findings; otherwise the
+// findings_group or a resource index.
 func (db *DB) CountFindings(ctx context.Context, q finding.Query, updatedFrom, updatedTo time.Time, by []string,
 	fn func(f *finding.Finding, n int) error) error {
 	query, args, err := countSQL(q, updatedFrom, updatedTo, by)
@@ -104,9 +105,11 @@ func countSQL(q finding.Query, from, to time.Time, by []string) (string, []any, 
 	// use a narrower index and read the table, ten times slower.
 	table, count := "finding_groups", "COALESCE(SUM(total), 0)"
 	switch {
+	case q.Resource != "": // few findings, found through the resource indexes
+		table, count = "findings", "COUNT(*)"
 	case resource:
 		table, count = "findings INDEXED BY findings_resource", "COUNT(*)"
-	case date || !from.IsZero() || !to.IsZero():
+	case date || !from.IsZero() || !to.IsZero() || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero():
 		table, count = "findings INDEXED BY findings_group", "COUNT(*)"
 	}
 	var b strings.Builder

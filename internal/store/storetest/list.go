@@ -3,6 +3,7 @@ package storetest
 import (
 	"cmp"
 	"encoding/base64"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -38,10 +39,41 @@ func listFixture(t *testing.T, s store.Store) []finding.Finding {
 		f.UpdatedAt = finding.At(t0.Add(time.Duration(i%5) * time.Hour))
 		f.Service.Count = 1 + i%3
 		f.Service.Archived = i%3 == 0
+		f.Resource = listResource(i)
 		fs = append(fs, f)
 	}
 	upsert(t, s, fs...)
 	return fs
+}
+
+// listResource varies the resource of listFixture's i-th finding: access
+// keys of users (alice's in several), instances (some acting with alice's
+// role session), buckets (the first is the resource's id), functions and
+// a type without an id.
+func listResource(i int) finding.Resource {
+	user := keyOf(i)
+	if i%5 == 0 {
+		user = "alice"
+	}
+	switch i % 5 {
+	case 1:
+		r := finding.Resource{ResourceType: finding.ResourceInstance, InstanceDetails: &finding.InstanceDetails{InstanceID: fmt.Sprintf("i-%017d", i%3)}}
+		if i%2 == 1 {
+			r.AccessKeyDetails = &finding.AccessKeyDetails{AccessKeyID: "ASIAROLESESSION00001", UserName: "alice"}
+		}
+		return r
+	case 2:
+		return finding.Resource{ResourceType: finding.ResourceS3Bucket, S3BucketDetails: []finding.S3BucketDetail{
+			{Name: fmt.Sprintf("bucket-%d", i%2)}, {Name: "shared-bucket"}}}
+	case 3:
+		return finding.Resource{ResourceType: finding.ResourceLambda, LambdaDetails: &finding.LambdaDetails{FunctionName: "resize"}}
+	case 4:
+		if i%2 == 0 {
+			return finding.Resource{ResourceType: "EKSCluster"}
+		}
+	}
+	return finding.Resource{ResourceType: finding.ResourceAccessKey,
+		AccessKeyDetails: &finding.AccessKeyDetails{AccessKeyID: fmt.Sprintf("AKIAEXAMPLE%09d", i%4), UserName: user}}
 }
 
 // sortValue orders findings by a finding.Sort* attribute.
@@ -115,6 +147,21 @@ func testListFilters(t *testing.T, s store.Store) {
 		{Archived: ptr(false)},
 		{AccountID: acct1, Region: useast1, Archived: ptr(false), MinSeverity: 5},
 		{TypePrefix: "Unauthorized", AccountID: acct2, MaxSeverity: 9},
+		{Resource: "AKIAEXAMPLE000000001"},
+		{Resource: "alice"},
+		{Resource: "ASIAROLESESSION00001"}, // the credentials an instance used
+		{Resource: "i-00000000000000001"},
+		{Resource: "bucket-0"},
+		{Resource: "shared-bucket"}, // only the first bucket is the id
+		{Resource: "resize"},
+		{Resource: "nobody"},
+		{Resource: "alice", Archived: ptr(false), MinSeverity: 5},
+		{UpdatedFrom: t0.Add(2 * time.Hour)},
+		{UpdatedFrom: t0.Add(2*time.Hour + time.Microsecond)}, // the same millisecond
+		{UpdatedTo: t0.Add(2 * time.Hour)},
+		{UpdatedFrom: t0.Add(time.Hour), UpdatedTo: t0.Add(3 * time.Hour)},
+		{UpdatedFrom: t0.Add(5 * time.Hour)},
+		{UpdatedFrom: t0.Add(time.Hour), Resource: "resize", TypePrefix: "Recon:"},
 	}
 	for _, q := range tests {
 		q.Limit = 1000
@@ -158,9 +205,11 @@ func testListPaging(t *testing.T, s store.Store) {
 	fs := listFixture(t, s)
 	for _, q := range sorts() {
 		for _, limit := range []int{1, 4, 23, 50} {
-			for _, filter := range []finding.Query{{}, {Archived: ptr(false), MinSeverity: 5}} {
+			for _, filter := range []finding.Query{{}, {Archived: ptr(false), MinSeverity: 5},
+				{Resource: "alice", UpdatedFrom: t0.Add(time.Hour)}} {
 				pq := q
 				pq.Limit, pq.Archived, pq.MinSeverity = limit, filter.Archived, filter.MinSeverity
+				pq.Resource, pq.UpdatedFrom = filter.Resource, filter.UpdatedFrom
 				if d := diff(expect(fs, pq), pageAll(t, s, pq)); d != "" {
 					t.Errorf("paging ListFindings(%+v) mismatch (-want +got):\n%s", pq, d)
 				}

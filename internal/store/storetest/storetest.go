@@ -2,7 +2,8 @@
 // implementation (sqlite, later postgres) runs Run from its own tests, so
 // they all keep the same contract — merging, atomic file commits, filters,
 // sort orders, paging, archiving, state and malware scan records
-// (store.ScanStore, which every implementation must also provide).
+// (store.ScanStore, which every implementation must also provide) and, when
+// the store keeps it, daily usage (store.UsageStore).
 //
 // It is imported only by tests. It must never depend on an implementation,
 // and must test only behaviour the store.Store doc comments promise.
@@ -52,6 +53,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ScanListPaging", scans(testScanListPaging)},
 		{"ScanListInvalid", scans(testScanListInvalid)},
 		{"Pending", testPending},
+		{"UsageAdds", usage(testUsageAdds)},
+		{"UsageKeys", usage(testUsageKeys)},
+		{"UsageRange", usage(testUsageRange)},
+		{"UsageConcurrent", usage(testUsageConcurrent)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
