@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -197,15 +199,18 @@ func TestUsageStatisticsCriteria(t *testing.T) {
 	}
 }
 
-// TestUsageStatisticsTiers: tiers apply to each account's month in a
-// region, and DNS logs continue the flow logs' ladder.
+// TestUsageStatisticsTiers: tiers apply to a region's month with the
+// accounts added up (consolidated billing), DNS logs continue the flow
+// logs' ladder, and each account bears its share of the cost.
 func TestUsageStatisticsTiers(t *testing.T) {
 	gd, _ := newUsageAPI(t, nil,
-		rec(1, usageAcctA, "us-east-1", "FlowLogBytes", 400e9), // $1.00/GB: $400
-		rec(2, usageAcctA, "us-east-1", "DNSLogBytes", 200e9),  // 100 GB at $1.00, 100 at $0.50: $150
-		rec(1, usageAcctB, "us-east-1", "FlowLogBytes", 400e9), // its own ladder: $400
+		rec(1, usageAcctA, "us-east-1", "FlowLogBytes", 400e9),
+		rec(2, usageAcctA, "us-east-1", "DNSLogBytes", 200e9),
+		rec(1, usageAcctB, "us-east-1", "FlowLogBytes", 400e9),
 	)
-	want := []string{"DNS_LOGS " + usageAcctA + ": 150.00", "FLOW_LOGS " + usageAcctA + ": 400.00", "FLOW_LOGS " + usageAcctB + ": 400.00"}
+	// Flow logs: 800 GB in the region, 500 at $1.00 and 300 at $0.50 =
+	// $650, half each. DNS logs continue at 800 GB: 200 at $0.50 = $100.
+	want := []string{"DNS_LOGS " + usageAcctA + ": 100.00", "FLOW_LOGS " + usageAcctA + ": 325.00", "FLOW_LOGS " + usageAcctB + ": 325.00"}
 	if diff := cmp.Diff(want, statistics(t, gd, types.UsageStatisticTypeTopAccountsByFeature, types.UsageCriteria{}, 0)); diff != "" {
 		t.Errorf("TOP_ACCOUNTS_BY_FEATURE (-want +got):\n%s", diff)
 	}
@@ -291,5 +296,17 @@ func TestUsagePricingFallback(t *testing.T) {
 	}
 	if _, err := (&UsagePricing{}).Price([]store.UsageRecord{rec(0, usageAcctA, "us-east-1", "Nope", 1)}, 1, 0); err == nil {
 		t.Errorf("Price(unknown dimension) = nil error")
+	}
+}
+
+// TestShareCents: shares add up to the total to the cent.
+func TestShareCents(t *testing.T) {
+	shares := shareCents([]UsageCost{{Amount: 1}, {Amount: 1}, {Amount: 1}}, 10.00)
+	var sum float64
+	for _, s := range shares {
+		sum += s.USD
+	}
+	if got := []float64{shares[0].USD, shares[1].USD, shares[2].USD}; math.Round(sum*100) != 1000 || !slices.Contains(got, 3.34) {
+		t.Errorf("shares of 10.00 by thirds = %v (sum %.2f)", got, sum)
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -55,10 +56,14 @@ type UsageCost struct {
 
 // Price sums the records per account and region, multiplies the sums by
 // scale (1 prices them as they are; 30/days projects a month), adds the
-// monitored resources for hours hours, and prices each account's region
-// as one month of GuardDuty usage, tiers included. Costs come ordered by
-// account, region and dimension (in cost.Dimensions order). Records of
-// unknown dimensions, or amounts the table refuses, are errors.
+// monitored resources for hours hours, and prices each region as one
+// month of GuardDuty usage with the accounts' usage added up, as
+// consolidated billing applies volume tiers (and as "vigil cost estimate
+// --from-usage" does); each dimension's cost is then shared among the
+// accounts in proportion to their amounts, to the cent. Costs come
+// ordered by account, region and dimension (in cost.Dimensions order).
+// Records of unknown dimensions, or amounts the table refuses, are
+// errors.
 func (p *UsagePricing) Price(recs []store.UsageRecord, scale, hours float64) ([]UsageCost, error) {
 	prices := p.Prices
 	if prices == nil {
@@ -87,17 +92,35 @@ func (p *UsagePricing) Price(recs []store.UsageRecord, scale, hours float64) ([]
 			}
 		}
 	}
-	var out []UsageCost
+	regions := map[string]cost.Usage{}
 	for sc, u := range usage {
-		costs, err := priceScope(prices, sc.region, u)
+		if regions[sc.region] == nil {
+			regions[sc.region] = cost.Usage{}
+		}
+		for d, v := range u {
+			regions[sc.region][d] += v
+		}
+	}
+	var out []UsageCost
+	for region, total := range regions {
+		costs, err := priceScope(prices, region, total)
 		if err != nil {
-			return nil, fmt.Errorf("usage of %s in %s: %w", sc.account, cmp.Or(sc.region, "no region"), err)
+			return nil, fmt.Errorf("usage in %s: %w", cmp.Or(region, "no region"), err)
 		}
-		for i := range costs {
-			costs[i].Account = sc.account
-			costs[i].Configured = strings.HasSuffix(costs[i].Dimension.Unit(), "-hours")
+		for _, c := range costs {
+			var shares []UsageCost
+			for sc, u := range usage {
+				if sc.region != region || u[c.Dimension] == 0 {
+					continue
+				}
+				sh := c
+				sh.Account, sh.Amount = sc.account, u[c.Dimension]
+				sh.Quantity = c.Quantity * sh.Amount / c.Amount
+				sh.Configured = strings.HasSuffix(c.Dimension.Unit(), "-hours")
+				shares = append(shares, sh)
+			}
+			out = append(out, shareCents(shares, c.USD)...)
 		}
-		out = append(out, costs...)
 	}
 	slices.SortFunc(out, func(a, b UsageCost) int {
 		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Region, b.Region),
@@ -106,7 +129,41 @@ func (p *UsagePricing) Price(recs []store.UsageRecord, scale, hours float64) ([]
 	return out, nil
 }
 
-// priceScope prices one account's month in region: the dimensions the
+// shareCents sets each share's USD to its part of total (by Amount), in
+// whole cents that add up to total: the largest remainders get the cents
+// rounding left over.
+func shareCents(shares []UsageCost, total float64) []UsageCost {
+	var sum float64
+	for _, s := range shares {
+		sum += s.Amount
+	}
+	cents := int64(math.Round(total * 100))
+	if sum == 0 || len(shares) == 0 {
+		return shares
+	}
+	type rem struct {
+		i int
+		r float64
+	}
+	var rems []rem
+	var given int64
+	for i := range shares {
+		exact := float64(cents) * shares[i].Amount / sum
+		c := int64(math.Floor(exact))
+		shares[i].USD = float64(c) / 100
+		given += c
+		rems = append(rems, rem{i, exact - float64(c)})
+	}
+	slices.SortStableFunc(rems, func(a, b rem) int { return cmp.Compare(b.r, a.r) })
+	for k := 0; given < cents && k < len(rems); k++ {
+		shares[rems[k].i].USD += 0.01
+		shares[rems[k].i].USD = math.Round(shares[rems[k].i].USD*100) / 100
+		given++
+	}
+	return shares
+}
+
+// priceScope prices one month in region: the dimensions the
 // table prices there at its prices, the others at FallbackPriceRegion's.
 // Each dimension has its own ladder except DNS logs, which continue the
 // flow logs' one and are priced wherever those are, so splitting keeps
