@@ -27,7 +27,9 @@ func TestHealthSilentSource(t *testing.T) {
 	logs := t.TempDir()
 	writeKali(t, logs, "123456789012") // one event, at 2025-06-02T03:00:00Z
 	cfg := filepath.Join(t.TempDir(), "vigil.yaml")
-	yaml := "sources:\n  - url: " + logs + "\n    poll_interval: 1s\n    expected_interval: 2s\n"
+	hooks := newHookServer(t) // told of health changes (notify.health)
+	yaml := "sources:\n  - url: " + logs + "\n    poll_interval: 1s\n    expected_interval: 2s\n" +
+		"notify:\n  health: ops\n  destinations:\n    - {name: ops, type: webhook, url: " + hooks.URL + "/ops}\n"
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +68,14 @@ func TestHealthSilentSource(t *testing.T) {
 	if rep.Status != health.Warning {
 		t.Errorf("/healthz?verbose=1 status = %q, want warning", rep.Status)
 	}
+	waitFor(t, "the health notification", 15*time.Second, func() bool {
+		for _, r := range hooks.requests("/ops") {
+			if strings.Contains(string(r.body), `"type":"Vigil:Health/Warning"`) && strings.Contains(string(r.body), "no new log file for") {
+				return true
+			}
+		}
+		return false
+	})
 	var others []string
 	for _, c := range rep.Checks {
 		if c.Status != health.OK && c.Name != silent.Name {
