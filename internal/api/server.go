@@ -64,9 +64,9 @@ type Server struct {
 	mux      *http.ServeMux
 	requests *prometheus.CounterVec
 
-	// tokenKey signs nextTokens. It is random for each server, so tokens
-	// do not survive a restart (a client then starts its listing again)
-	// and one server refuses another's.
+	// tokenKey signs nextTokens. It is made at random once and kept in
+	// the settings, so tokens survive a restart; an installation refuses
+	// another's.
 	tokenKey []byte
 	// state holds the suppression rules and plans in memory.
 	state serverState
@@ -114,8 +114,7 @@ func New(opts Options) *Server {
 	if opts.Registerer != nil {
 		opts.Registerer.MustRegister(s.requests)
 	}
-	s.tokenKey = make([]byte, 32)
-	rand.Read(s.tokenKey) // never fails (crypto/rand)
+	s.tokenKey = s.loadTokenKey()
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.wrap(rt))
 	}
@@ -231,4 +230,31 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.WriteHeader(status)
 	w.Write(b)
+}
+
+// tokenKeyDoc is the settings document of the nextToken key.
+type tokenKeyDoc struct {
+	Key []byte `json:"key"`
+}
+
+// loadTokenKey returns the kept nextToken key, making and keeping one on
+// first use. If the settings cannot be read or written, the key is random
+// for this process (tokens then do not survive a restart).
+func (s *Server) loadTokenKey() []byte {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var doc tokenKeyDoc
+	err := s.opts.Settings.Load(ctx, "token-key", &doc)
+	if err == nil && len(doc.Key) == 32 {
+		return doc.Key
+	}
+	doc.Key = make([]byte, 32)
+	rand.Read(doc.Key) // never fails (crypto/rand)
+	if err == nil {
+		err = s.opts.Settings.Save(ctx, "token-key", doc)
+	}
+	if err != nil {
+		s.log.Warn("the nextToken key cannot be kept; tokens will not survive a restart", "err", err)
+	}
+	return doc.Key
 }
