@@ -64,6 +64,11 @@ func Open(ctx context.Context, path string, logger *slog.Logger) (*DB, error) {
 		db.w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	// Give the query planner statistics (sampled, so it is quick on a big
+	// store): without them it may pick an index that reads far more rows.
+	if _, err := db.w.ExecContext(ctx, "PRAGMA analysis_limit=1000; PRAGMA optimize=0x10002"); err != nil {
+		db.logger.Warn("query planner statistics not updated", "err", err)
+	}
 	if db.r, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		db.w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
