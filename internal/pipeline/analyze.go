@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/vigil-sec/vigil/internal/detect"
 	"github.com/vigil-sec/vigil/internal/finding"
@@ -26,6 +27,8 @@ type AnalyzeOptions struct {
 	// interfaces to it.
 	Usage     store.UsageStore
 	Inventory detect.Inventory
+	// Now is the clock whose UTC day usage is metered on (nil: time.Now).
+	Now func() time.Time
 }
 
 // Analyze reads every file of the listers once, runs detection and returns
@@ -44,7 +47,7 @@ func Analyze(ctx context.Context, o AnalyzeOptions) ([]finding.Finding, Stats, e
 		onErr = logErrors(log.With("component", "analyze"), &nerr, &mu)
 	)
 	jobs, _ := listAll(ctx, o.Listers, onErr, nil)
-	meterJobs(jobs, o.Usage != nil, o.Inventory, nil)
+	meterJobs(jobs, o.Usage != nil, o.Inventory, o.Now)
 	sink := func(ctx context.Context, j *job, _ source.Stats, _ error, fs []finding.Finding) error {
 		if o.Usage != nil && len(j.usage) > 0 {
 			if err := o.Usage.AddUsage(ctx, j.usage); err != nil {

@@ -15,8 +15,10 @@ import (
 	"github.com/vigil-sec/vigil/internal/store"
 )
 
-// Usage metering counts the work of each file per (UTC day of the event,
-// account, region, cost dimension), as GuardDuty meters it:
+// Usage metering counts the work of each file per (UTC day the file was
+// analysed, account, region, cost dimension), as GuardDuty meters it —
+// GuardDuty bills the month it analyses logs in, whatever their age, so
+// replayed old logs count on the day they are read:
 //
 //   - events for CloudTrail management events (CloudTrailEvents), S3 data
 //     events (S3DataEvents, detect.IsS3DataEvent) and EKS audit events;
@@ -57,7 +59,7 @@ type tally struct {
 // meter is what the readers of one pass share to count usage.
 type meter struct {
 	inv detect.Inventory // tells Lambda functions' interfaces; nil: only the record does
-	now func() time.Time // the day of events without a time
+	now func() time.Time // the day of the work
 }
 
 // meterJobs makes the readers of jobs count usage, when on.
@@ -123,6 +125,7 @@ func (u *fileUsage) lambda(f *event.Flow) bool {
 // fileUsage counts the usage of one file as its events are read.
 type fileUsage struct {
 	m       *meter
+	day     int64 // the UTC day the file is read on
 	tallies map[usageKey]*tally
 	lastKey usageKey
 	last    *tally
@@ -135,7 +138,7 @@ func newFileUsage(m *meter) *fileUsage {
 	if m == nil {
 		return nil
 	}
-	return &fileUsage{m: m, tallies: map[usageKey]*tally{}}
+	return &fileUsage{m: m, day: unixDay(m.now()), tallies: map[usageKey]*tally{}}
 }
 
 // add counts one event; a nil fileUsage counts nothing.
@@ -147,11 +150,7 @@ func (u *fileUsage) add(ev *event.Event) {
 	if dim == "" {
 		return
 	}
-	t := ev.Time
-	if t.IsZero() {
-		t = u.m.now()
-	}
-	k := usageKey{day: unixDay(t), account: ev.Account, region: ev.Region, dim: dim}
+	k := usageKey{day: u.day, account: ev.Account, region: ev.Region, dim: dim}
 	if u.last == nil || k != u.lastKey {
 		tl := u.tallies[k]
 		if tl == nil {

@@ -178,8 +178,27 @@ func shares(weights map[string]float64, total float64, size int64) map[string]fl
 // check compares metered usage with the fixture: event counts exactly;
 // the bytes of each key within one byte of its exact proportional share,
 // and the bytes of all keys adding up to the files' decompressed sizes.
-func (f *usageFixture) check(t *testing.T, recs []store.UsageRecord) {
+//
+// Usage is metered on the day the files are read (workDay), whatever the
+// days of their events: the fixture's keys are moved to that day.
+func (f *usageFixture) check(t *testing.T, workDay time.Time, recs []store.UsageRecord) {
 	t.Helper()
+	onWorkDay := func(k string) string {
+		_, rest, _ := strings.Cut(k, " ")
+		return workDay.Format(time.DateOnly) + " " + rest
+	}
+	events := map[string]float64{}
+	for k, v := range f.events {
+		events[onWorkDay(k)] += v
+	}
+	var files []meteredFile
+	for _, mf := range f.files {
+		moved := meteredFile{size: mf.size, share: map[string]float64{}}
+		for k, v := range mf.share {
+			moved.share[onWorkDay(k)] += v
+		}
+		files = append(files, moved)
+	}
 	got := map[string]float64{}
 	for _, r := range recs {
 		k := fmt.Sprintf("%s %s %s %s", r.Day.Format(time.DateOnly), r.Account, r.Region, r.Dimension)
@@ -190,13 +209,13 @@ func (f *usageFixture) check(t *testing.T, recs []store.UsageRecord) {
 	}
 	wantBytes := map[string]float64{}
 	var wantTotal, gotTotal float64
-	for _, mf := range f.files {
+	for _, mf := range files {
 		for k, v := range mf.share {
 			wantBytes[k] += v
 		}
 		wantTotal += float64(mf.size)
 	}
-	for k, want := range f.events {
+	for k, want := range events {
 		if got[k] != want {
 			t.Errorf("usage %s = %v, want %v", k, got[k], want)
 		}
@@ -211,7 +230,7 @@ func (f *usageFixture) check(t *testing.T, recs []store.UsageRecord) {
 		t.Errorf("bytes metered = %v, want the files' decompressed %v", gotTotal, wantTotal)
 	}
 	for k := range got {
-		if _, ok := f.events[k]; !ok {
+		if _, ok := events[k]; !ok {
 			if _, ok := wantBytes[k]; !ok {
 				t.Errorf("unexpected usage %s = %v", k, got[k])
 			}
@@ -221,15 +240,16 @@ func (f *usageFixture) check(t *testing.T, recs []store.UsageRecord) {
 
 func TestAnalyzeMetersUsage(t *testing.T) {
 	f := newUsageFixture(t)
+	workDay := time.Date(2026, 11, 25, 13, 0, 0, 0, time.UTC) // long after the events
 	var totals pipeline.UsageTotals
 	_, st, err := pipeline.Analyze(context.Background(), pipeline.AnalyzeOptions{
 		Listers: []source.Lister{source.NewFolder(f.dir)}, Engine: newEngine(), Workers: 3,
-		Usage: &totals, Inventory: lambdaENIs{"eni-0fn": "thumbnailer"},
+		Usage: &totals, Inventory: lambdaENIs{"eni-0fn": "thumbnailer"}, Now: func() time.Time { return workDay },
 	})
 	if err != nil || st.Errors != 0 || st.Files != 4 {
 		t.Fatalf("Analyze = %+v, %v; want 4 files read without errors", st, err)
 	}
-	f.check(t, totals.Records())
+	f.check(t, workDay, totals.Records())
 }
 
 func TestAnalyzeWithoutUsageMetersNothing(t *testing.T) {
@@ -253,7 +273,7 @@ func TestWatcherMetersEachFileOnce(t *testing.T) {
 		pipeline.WatchSource{Settle: time.Hour})
 	list := func() []store.UsageRecord {
 		t.Helper()
-		recs, err := db.ListUsage(context.Background(), usageDay.AddDate(0, 0, -1), usageDay.AddDate(0, 0, 3))
+		recs, err := db.ListUsage(context.Background(), usageDay.AddDate(0, 0, -1), usageDay.AddDate(0, 0, 4))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -263,7 +283,7 @@ func TestWatcherMetersEachFileOnce(t *testing.T) {
 		t.Fatalf("first pass read %d files, want 4", st.Files)
 	}
 	first := list()
-	f.check(t, first)
+	f.check(t, clk.t, first)
 	if st := poll(t, w); st.Files != 0 || st.Skipped != 4 {
 		t.Fatalf("second pass = %+v, want the 4 files skipped", st)
 	}
@@ -295,7 +315,7 @@ func TestWatcherMetersEachFileOnce(t *testing.T) {
 	poll(t, w)
 	f.files = append(f.files, meteredFile{size: int64(200 * len(full)),
 		share: map[string]float64{key(0, acctB, "us-east-1", cost.DNSLogBytes): float64(200 * len(full))}})
-	f.check(t, list())
+	f.check(t, clk.t, list())
 }
 
 // TestUsageTotals: the in-memory usage store adds up amounts by key and
