@@ -180,6 +180,15 @@ func TestConsoleInChromium(t *testing.T) {
 	for _, p := range []string{"lists", "scans", "plans", "usage"} {
 		run(p, chromedp.Navigate(base+"/console/"+p), chromedp.WaitVisible(chromedp.CSS("main h1")), shot(p))
 	}
+	// The CloudTrail read today is today's usage, priced.
+	run("usage page", chromedp.Navigate(base+"/console/usage"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	usage, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("main").innerText`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(usage, "CloudTrail") || strings.Contains(usage, "No usage recorded") {
+		t.Errorf("the usage page shows no CloudTrail usage:\n%s", usage)
+	}
 	run("phone width", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/console/findings"),
 		chromedp.WaitVisible(chromedp.ID("findings")), shot("findings-phone"))
 	run("sign out", chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("access_key_id")))
