@@ -26,29 +26,51 @@ type apiServer struct {
 // the administrator key from env (or a generated one when env is nil).
 func startServeAPI(t *testing.T, env []string, args ...string) *apiServer {
 	t.Helper()
+	s, _ := startServe(t, env, "", append([]string{"--watch", filepath.Join("..", "..", "examples", "cloudtrail"), "--poll-interval", "1s"}, args...)...)
+	return s
+}
+
+// startServe starts "vigil serve" with args and the environment env on a
+// free loopback port and the data dir data (a new one when ""), and waits
+// until it answers. stop ends it with SIGTERM, or SIGKILL when kill; it
+// is also called when the test ends, and logs serve's stderr if the test
+// failed.
+func startServe(t *testing.T, env []string, data string, args ...string) (s *apiServer, stop func(kill bool)) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &apiServer{addr: ln.Addr().String(), data: t.TempDir(), stderr: &bytes.Buffer{}}
+	if data == "" {
+		data = t.TempDir()
+	}
+	s = &apiServer{addr: ln.Addr().String(), data: data, stderr: &bytes.Buffer{}, env: env}
 	ln.Close()
-	cmd := exec.Command(vigilBin, append([]string{"serve", "--listen", s.addr, "--data-dir", s.data,
-		"--watch", filepath.Join("..", "..", "examples", "cloudtrail"), "--poll-interval", "1s"}, args...)...)
+	cmd := exec.Command(vigilBin, append([]string{"serve", "--listen", s.addr, "--data-dir", s.data}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
+	stopped := false
+	stop = func(kill bool) {
+		if stopped {
+			return
+		}
+		stopped = true
+		sig := syscall.SIGTERM
+		if kill {
+			sig = syscall.SIGKILL
+		}
+		cmd.Process.Signal(sig)
 		cmd.Wait()
 		if t.Failed() {
-			t.Logf("vigil serve:\n%s", s.stderr.String())
+			t.Logf("vigil serve:\n%s", lastLines(s.stderr.String(), 60))
 		}
-	})
+	}
+	t.Cleanup(func() { stop(false) })
 	waitHTTP(t, "http://"+s.addr+"/healthz")
-	s.env = env
-	return s
+	return s, stop
 }
 
 // cli runs the Debian AWS CLI against the server's API and decodes its

@@ -5,15 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"regexp"
 	"sort"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -99,50 +96,21 @@ func envelopes(t *testing.T, reqs []hookRequest, secret string) map[string]int {
 
 // startServeNotify starts "vigil serve" on the simulated logs with the
 // notify section appended to the simulation's vigil.yaml.
-func startServeNotify(t *testing.T, logs, data, notifyYAML string) (addr string, stop func(kill bool)) {
+func startServeNotify(t *testing.T, logs, data, notifyYAML string) (stop func(kill bool)) {
 	t.Helper()
 	base, err := os.ReadFile(intelConfig(logs))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr = ln.Addr().String()
-	ln.Close()
 	cfg := t.TempDir() + "/vigil.yaml"
 	if err := os.WriteFile(cfg, append(base, []byte("\n"+notifyYAML)...), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, code := func() (string, int) { o, e, c := vigil(t, "config", "check", cfg); return o + e, c }(); code != 0 {
-		t.Fatalf("config check: %s", out)
+	if out, errOut, code := vigil(t, "config", "check", cfg); code != 0 {
+		t.Fatalf("config check: %s%s", out, errOut)
 	}
-	cmd := exec.Command(vigilBin, "serve", "--config", cfg, "--listen", addr, "--data-dir", data, "--watch", logs, "--poll-interval", "1s")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := false
-	stop = func(kill bool) {
-		if done {
-			return
-		}
-		done = true
-		if kill {
-			cmd.Process.Signal(syscall.SIGKILL)
-		} else {
-			cmd.Process.Signal(syscall.SIGTERM)
-		}
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("vigil serve:\n%s", lastLines(stderr.String(), 40))
-		}
-	}
-	t.Cleanup(func() { stop(false) })
-	waitHTTP(t, "http://"+addr+"/healthz")
-	return addr, stop
+	_, stop = startServe(t, nil, data, "--config", cfg, "--watch", logs, "--poll-interval", "1s")
+	return stop
 }
 
 // storedFindings lists the findings in the data dir: "id:count" of each,
@@ -178,7 +146,7 @@ func TestServeNotifies(t *testing.T) {
 	mustVigil(t, "simulate", "--out", logs, "--events", "3000", "--accounts", "1", "--seed", "5", "--all-attacks")
 	hooks := newHookServer(t)
 	const secret = "e2e-webhook-secret"
-	_, stop := startServeNotify(t, logs, data, fmt.Sprintf(`notify:
+	stop := startServeNotify(t, logs, data, fmt.Sprintf(`notify:
   console_url: http://vigil.example/console/
   destinations:
     - {name: slack, type: slack, url: %[1]s/slack}
@@ -238,7 +206,7 @@ func TestServeKilledWithPendingNotifications(t *testing.T) {
   routes:
     - {name: everything, destination: hook}
 `, hooks.URL, secret)
-	_, stop := startServeNotify(t, logs, data, cfg)
+	stop := startServeNotify(t, logs, data, cfg)
 	waitFor(t, "delivery attempts", 60*time.Second, func() bool { return hooks.attemptCount() >= 2 })
 	stop(true)
 	all, _ := storedFindings(t, data)

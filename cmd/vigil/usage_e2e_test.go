@@ -9,13 +9,10 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -357,25 +354,6 @@ func testUsageStatisticsCLI(t *testing.T, data string, want map[string]float64) 
 // the administrator of adminEnv.
 func startUsageServe(t *testing.T, data, cfgPath string) *apiServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &apiServer{addr: ln.Addr().String(), data: data, stderr: &bytes.Buffer{}, env: adminEnv}
-	ln.Close()
-	cmd := exec.Command(vigilBin, "serve", "--listen", s.addr, "--data-dir", data, "--config", cfgPath)
-	cmd.Env = append(os.Environ(), adminEnv...)
-	cmd.Stderr = s.stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("vigil serve:\n%s", s.stderr.String())
-		}
-	})
-	waitHTTP(t, "http://"+s.addr+"/healthz")
+	s, _ := startServe(t, adminEnv, data, "--config", cfgPath)
 	return s
 }
