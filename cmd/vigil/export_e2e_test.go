@@ -25,6 +25,7 @@ import (
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigil-sec/vigil/internal/testutil/sdkhttp"
 	"github.com/vigil-sec/vigil/internal/testutil/versitygw"
 )
 
@@ -33,7 +34,7 @@ var exportLayout = regexp.MustCompile(`^(?:[^/]+/)*AWSLogs/\d{12}/GuardDuty/[a-z
 
 // sdkAnswer serves body as the answer to the SDK's POST and returns the
 // server's URL. Answers are read whole before the SDK sees them (see
-// bufferedHTTP).
+// sdkhttp.Buffered).
 func sdkAnswer(t *testing.T, body []byte) string {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -44,21 +45,6 @@ func sdkAnswer(t *testing.T, body []byte) string {
 	return srv.URL
 }
 
-// bufferedHTTP reads answers whole: a large answer streamed to the SDK
-// sometimes fails on loopback with "use of closed network connection".
-type bufferedHTTP struct{}
-
-func (bufferedHTTP) Do(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, err
-}
-
 var sdkCreds = credentials.NewStaticCredentialsProvider("AKIAVIGILE2EEXPORT01", "e2e-export-secret", "")
 
 // asffBySDK parses ASFF objects with the Security Hub SDK's own
@@ -67,7 +53,7 @@ func asffBySDK(t *testing.T, items [][]byte) []shtypes.AwsSecurityFinding {
 	t.Helper()
 	body := append(append([]byte(`{"Findings":[`), bytes.Join(items, []byte(","))...), "]}"...)
 	c := securityhub.New(securityhub.Options{Region: "us-east-1", BaseEndpoint: aws.String(sdkAnswer(t, body)),
-		Credentials: sdkCreds, RetryMaxAttempts: 1, HTTPClient: bufferedHTTP{}})
+		Credentials: sdkCreds, RetryMaxAttempts: 1, HTTPClient: sdkhttp.Buffered{}})
 	out, err := c.GetFindings(context.Background(), &securityhub.GetFindingsInput{})
 	if err != nil {
 		t.Fatalf("the Security Hub SDK cannot read the export: %v", err)
@@ -81,7 +67,7 @@ func guardDutyBySDK(t *testing.T, items [][]byte) []gdtypes.Finding {
 	t.Helper()
 	body := append(append([]byte(`{"findings":[`), bytes.Join(items, []byte(","))...), "]}"...)
 	c := guardduty.New(guardduty.Options{Region: "us-east-1", BaseEndpoint: aws.String(sdkAnswer(t, body)),
-		Credentials: sdkCreds, RetryMaxAttempts: 1, HTTPClient: bufferedHTTP{}})
+		Credentials: sdkCreds, RetryMaxAttempts: 1, HTTPClient: sdkhttp.Buffered{}})
 	out, err := c.GetFindings(context.Background(), &guardduty.GetFindingsInput{DetectorId: aws.String("d"), FindingIds: []string{"x"}})
 	if err != nil {
 		t.Fatalf("the GuardDuty SDK cannot read the export: %v", err)

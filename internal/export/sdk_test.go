@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -19,6 +18,7 @@ import (
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
 	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/testutil/sdkhttp"
 )
 
 // The AWS SDK's types carry no JSON tags: their REST-JSON deserializers
@@ -47,35 +47,12 @@ func serveFindings(t *testing.T, path, member string, items [][]byte) string {
 	return srv.URL
 }
 
-// bufferedClient reads each answer whole before the SDK sees it. Without
-// it, an answer of a few hundred KiB to the SDK's POST fails now and then
-// on loopback with "read tcp ...: use of closed network connection" (seen
-// with the guardduty and securityhub clients alike, not with a plain
-// net/http client; the cause is in the SDK's transport stack and was not
-// pinned down). The deserializer still parses the very bytes the server
-// sent.
-type bufferedClient struct{}
-
-func (bufferedClient) Do(r *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultClient.Do(r)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return nil, err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(b))
-	return resp, nil
-}
-
 // parseASFF parses ASFF objects with the Security Hub SDK's deserializer.
 func parseASFF(t *testing.T, items [][]byte) []shtypes.AwsSecurityFinding {
 	t.Helper()
 	url := serveFindings(t, "/findings", "Findings", items)
 	c := securityhub.New(securityhub.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: testCreds, RetryMaxAttempts: 1, HTTPClient: bufferedClient{}})
+		Credentials: testCreds, RetryMaxAttempts: 1, HTTPClient: sdkhttp.Buffered{}})
 	out, err := c.GetFindings(context.Background(), &securityhub.GetFindingsInput{})
 	if err != nil {
 		t.Fatalf("securityhub GetFindings of our ASFF: %v", err)
@@ -92,7 +69,7 @@ func parseGuardDuty(t *testing.T, items [][]byte) []gdtypes.Finding {
 	t.Helper()
 	url := serveFindings(t, "/detector/d/findings/get", "findings", items)
 	c := guardduty.New(guardduty.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: testCreds, RetryMaxAttempts: 1, HTTPClient: bufferedClient{}})
+		Credentials: testCreds, RetryMaxAttempts: 1, HTTPClient: sdkhttp.Buffered{}})
 	out, err := c.GetFindings(context.Background(), &guardduty.GetFindingsInput{DetectorId: aws.String("d"), FindingIds: []string{"x"}})
 	if err != nil {
 		t.Fatalf("guardduty GetFindings of our findings: %v", err)
@@ -241,7 +218,7 @@ func TestGuardDutyNestedTimestamps(t *testing.T) {
 	}
 	url := serveFindings(t, "/detector/d/findings/get", "findings", [][]byte{b})
 	c := guardduty.New(guardduty.Options{Region: "us-east-1", BaseEndpoint: aws.String(url),
-		Credentials: testCreds, RetryMaxAttempts: 1, HTTPClient: bufferedClient{}})
+		Credentials: testCreds, RetryMaxAttempts: 1, HTTPClient: sdkhttp.Buffered{}})
 	out, err := c.GetFindings(context.Background(), &guardduty.GetFindingsInput{DetectorId: aws.String("d"), FindingIds: []string{"x"}})
 	if err != nil {
 		t.Fatal(err)
