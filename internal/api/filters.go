@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -63,15 +64,15 @@ func (s *Server) filterRoutes() []route {
 
 func (s *Server) filterARN(name string) string { return s.DetectorARN() + "/filter/" + name }
 
-func (s *Server) loadFilters(r *http.Request) ([]filterDoc, error) {
+func (s *Server) loadFilters(ctx context.Context) ([]filterDoc, error) {
 	var fs []filterDoc
-	return fs, s.opts.Settings.Load(r.Context(), "filters", &fs)
+	return fs, s.opts.Settings.Load(ctx, "filters", &fs)
 }
 
 // saveFilters stores the filters and refreshes the suppression rules
 // Suppress applies.
-func (s *Server) saveFilters(r *http.Request, fs []filterDoc) error {
-	if err := s.opts.Settings.Save(r.Context(), "filters", fs); err != nil {
+func (s *Server) saveFilters(ctx context.Context, fs []filterDoc) error {
+	if err := s.opts.Settings.Save(ctx, "filters", fs); err != nil {
 		return err
 	}
 	s.setSuppressionRules(fs)
@@ -174,7 +175,7 @@ func (s *Server) createFilter(r *http.Request) (any, error) {
 	}
 	s.filtersMu.Lock()
 	defer s.filtersMu.Unlock()
-	fs, err := s.loadFilters(r)
+	fs, err := s.loadFilters(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +188,7 @@ func (s *Server) createFilter(r *http.Request) (any, error) {
 	if len(fs) >= maxFilters {
 		return nil, badRequest("the detector already has the maximum of %d filters", maxFilters)
 	}
-	if err := s.saveFilters(r, placeFilter(fs, f, in.Rank)); err != nil {
+	if err := s.saveFilters(r.Context(), placeFilter(fs, f, in.Rank)); err != nil {
 		return nil, err
 	}
 	if len(in.Tags) > 0 {
@@ -202,7 +203,7 @@ func (s *Server) getFilter(r *http.Request) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	fs, err := s.loadFilters(r)
+	fs, err := s.loadFilters(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -229,26 +230,19 @@ func (s *Server) updateFilter(r *http.Request) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	s.filtersMu.Lock()
-	defer s.filtersMu.Unlock()
-	fs, err := s.loadFilters(r)
+	f, err := s.editFilter(r, func(fs []filterDoc, i int) ([]filterDoc, error) {
+		f := fs[i]
+		if err := applyFilter(&f, in); err != nil {
+			return nil, err
+		}
+		f.UpdatedAt = s.opts.Now().Unix()
+		fs[i] = f
+		if in.Rank != nil {
+			fs = placeFilter(slices.Delete(fs, i, i+1), f, in.Rank)
+		}
+		return fs, nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	i, err := findFilter(fs, r.PathValue("filterName"))
-	if err != nil {
-		return nil, err
-	}
-	f := fs[i]
-	if err := applyFilter(&f, in); err != nil {
-		return nil, err
-	}
-	f.UpdatedAt = s.opts.Now().Unix()
-	fs[i] = f
-	if in.Rank != nil {
-		fs = placeFilter(slices.Delete(fs, i, i+1), f, in.Rank)
-	}
-	if err := s.saveFilters(r, fs); err != nil {
 		return nil, err
 	}
 	return map[string]string{"name": f.Name}, nil
@@ -258,28 +252,18 @@ func (s *Server) deleteFilter(r *http.Request) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	s.filtersMu.Lock()
-	defer s.filtersMu.Unlock()
-	fs, err := s.loadFilters(r)
+	f, err := s.editFilter(r, deleteAt)
 	if err != nil {
 		return nil, err
 	}
-	i, err := findFilter(fs, r.PathValue("filterName"))
-	if err != nil {
-		return nil, err
-	}
-	name := fs[i].Name
-	if err := s.saveFilters(r, slices.Delete(fs, i, i+1)); err != nil {
-		return nil, err
-	}
-	return nil, s.setResourceTags(r, s.filterARN(name), nil)
+	return nil, s.setResourceTags(r, s.filterARN(f.Name), nil)
 }
 
 func (s *Server) listFilters(r *http.Request) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	fs, err := s.loadFilters(r)
+	fs, err := s.loadFilters(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -250,41 +250,19 @@ func (s *Server) updateList(r *http.Request, k listKind) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	s.listsMu.Lock()
-	defer s.listsMu.Unlock()
-	ls, err := s.loadLists(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	i, err := findList(r, ls, k)
-	if err != nil {
-		return nil, err
-	}
-	if err := applyList(&ls[i], in); err != nil {
-		return nil, err
-	}
-	return nil, s.saveLists(r.Context(), ls)
+	_, err := s.editList(r, k, func(ls []listDoc, i int) ([]listDoc, error) { return ls, applyList(&ls[i], in) })
+	return nil, err
 }
 
 func (s *Server) deleteList(r *http.Request, k listKind) (any, error) {
 	if _, err := s.checkDetector(r); err != nil {
 		return nil, err
 	}
-	s.listsMu.Lock()
-	defer s.listsMu.Unlock()
-	ls, err := s.loadLists(r.Context())
+	l, err := s.editList(r, k, deleteAt)
 	if err != nil {
 		return nil, err
 	}
-	i, err := findList(r, ls, k)
-	if err != nil {
-		return nil, err
-	}
-	id := ls[i].ID
-	if err := s.saveLists(r.Context(), append(ls[:i], ls[i+1:]...)); err != nil {
-		return nil, err
-	}
-	return nil, s.setResourceTags(r, s.listARN(k, id), nil)
+	return nil, s.setResourceTags(r, s.listARN(k, l.ID), nil)
 }
 
 func (s *Server) listLists(r *http.Request, k listKind) (any, error) {

@@ -143,9 +143,13 @@ func configPlanFor(config []PlanSpec, bucket string) *PlanSpec {
 	return nil
 }
 
-func (s *Server) loadPlans(r *http.Request) ([]planDoc, error) {
+func (s *Server) loadPlans(ctx context.Context) ([]planDoc, error) {
 	var ps []planDoc
-	return ps, s.opts.Settings.Load(r.Context(), "plans", &ps)
+	return ps, s.opts.Settings.Load(ctx, "plans", &ps)
+}
+
+func (s *Server) savePlans(ctx context.Context, ps []planDoc) error {
+	return s.opts.Settings.Save(ctx, "plans", ps)
 }
 
 // findPlan returns the index of the path's API plan; a plan of vigil.yaml
@@ -227,7 +231,7 @@ func (s *Server) createPlan(r *http.Request) (any, error) {
 	}
 	s.plansMu.Lock()
 	defer s.plansMu.Unlock()
-	ps, err := s.loadPlans(r)
+	ps, err := s.loadPlans(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +265,7 @@ func (s *Server) getPlan(r *http.Request) (any, error) {
 			return s.planResponse(r, planDoc{ID: c.ID, Bucket: c.Bucket, Prefixes: c.Prefixes, Tagging: c.Tagging}, "ACTIVE", nil)
 		}
 	}
-	ps, err := s.loadPlans(r)
+	ps, err := s.loadPlans(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -332,28 +336,13 @@ func (s *Server) updatePlan(r *http.Request) (any, error) {
 	if err := decode(r, &in); err != nil {
 		return nil, err
 	}
-	s.plansMu.Lock()
-	defer s.plansMu.Unlock()
-	ps, err := s.loadPlans(r)
-	if err != nil {
-		return nil, err
-	}
-	i, err := s.findPlan(r, ps)
-	if err != nil {
-		return nil, err
-	}
-	if in.ProtectedResource != nil && in.ProtectedResource.S3Bucket != nil && in.ProtectedResource.S3Bucket.BucketName != nil &&
-		*in.ProtectedResource.S3Bucket.BucketName != ps[i].Bucket {
-		return nil, badRequest("the bucket of a malware protection plan cannot change; create a plan for %s instead", *in.ProtectedResource.S3Bucket.BucketName)
-	}
-	if err := applyPlan(&ps[i], in); err != nil {
-		return nil, err
-	}
-	if err := s.opts.Settings.Save(r.Context(), "plans", ps); err != nil {
-		return nil, err
-	}
-	s.plansChanged()
-	return nil, nil
+	_, err := s.editPlan(r, func(ps []planDoc, i int) ([]planDoc, error) {
+		if b := in.ProtectedResource; b != nil && b.S3Bucket != nil && b.S3Bucket.BucketName != nil && *b.S3Bucket.BucketName != ps[i].Bucket {
+			return nil, badRequest("the bucket of a malware protection plan cannot change; create a plan for %s instead", *b.S3Bucket.BucketName)
+		}
+		return ps, applyPlan(&ps[i], in)
+	})
+	return nil, err
 }
 
 // plansChanged tells the service that the plans changed.
@@ -364,26 +353,15 @@ func (s *Server) plansChanged() {
 }
 
 func (s *Server) deletePlan(r *http.Request) (any, error) {
-	s.plansMu.Lock()
-	defer s.plansMu.Unlock()
-	ps, err := s.loadPlans(r)
+	p, err := s.editPlan(r, deleteAt)
 	if err != nil {
 		return nil, err
 	}
-	i, err := s.findPlan(r, ps)
-	if err != nil {
-		return nil, err
-	}
-	id := ps[i].ID
-	if err := s.opts.Settings.Save(r.Context(), "plans", slices.Delete(ps, i, i+1)); err != nil {
-		return nil, err
-	}
-	s.plansChanged()
-	return nil, s.setResourceTags(r, s.PlanARN(id), nil)
+	return nil, s.setResourceTags(r, s.PlanARN(p.ID), nil)
 }
 
 func (s *Server) listPlans(r *http.Request) (any, error) {
-	ps, err := s.loadPlans(r)
+	ps, err := s.loadPlans(r.Context())
 	if err != nil {
 		return nil, err
 	}
