@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,22 +149,25 @@ func TestServeNotifies(t *testing.T) {
 	mustVigil(t, "simulate", "--out", logs, "--events", "3000", "--accounts", "1", "--seed", "5", "--all-attacks")
 	hooks := newHookServer(t)
 	const secret = "e2e-webhook-secret"
+	exportDir := t.TempDir()
 	stop := startServeNotify(t, logs, data, fmt.Sprintf(`notify:
   console_url: http://vigil.example/console/
   destinations:
     - {name: slack, type: slack, url: %[1]s/slack}
     - {name: hook, type: webhook, url: %[1]s/hook, secret: %[2]s}
+    - {name: archive, type: folder, url: %[3]s}
   routes:
     - {name: urgent, destination: slack, min_severity: high}
     - {name: everything, destination: hook}
-`, hooks.URL, secret))
+    - {name: export, destination: archive}
+`, hooks.URL, secret, exportDir))
 	// Wait until the source is read and the webhook has every finding.
 	var all map[string]int
 	var high []string
 	waitFor(t, "findings to be stored and delivered", 60*time.Second, func() bool {
 		all, high = storedFindings(t, data)
 		got := envelopes(t, hooks.requests("/hook"), secret)
-		return len(all) > 0 && len(got) >= len(all)
+		return len(all) > 0 && len(got) >= len(all) && len(readExport(t, exportDir)) >= len(all)
 	})
 	stop(false)
 	if diff := cmp.Diff(all, envelopes(t, hooks.requests("/hook"), secret)); diff != "" {
@@ -169,6 +175,10 @@ func TestServeNotifies(t *testing.T) {
 	}
 	if len(high) == 0 {
 		t.Fatal("no High finding; the Slack route is not tested")
+	}
+	exported := readExport(t, exportDir)
+	if diff := cmp.Diff(all, exported); diff != "" {
+		t.Errorf("exported findings (-stored +exported):\n%s", diff)
 	}
 	link := regexp.MustCompile(`http://vigil\.example/console/findings/([0-9a-f]+)`)
 	var slackIDs []string
@@ -222,4 +232,34 @@ func TestServeKilledWithPendingNotifications(t *testing.T) {
 	if diff := cmp.Diff(all, envelopes(t, hooks.requests("/hook"), secret)); diff != "" {
 		t.Errorf("webhook events after the restart (-stored +received):\n%s", diff)
 	}
+}
+
+// readExport reads a folder export: GuardDuty's layout, gzip JSON lines;
+// "id:count" of each finding, counted.
+func readExport(t *testing.T, dir string) map[string]int {
+	t.Helper()
+	exported := map[string]int{}
+	layout := regexp.MustCompile(`^AWSLogs/\d{12}/GuardDuty/[a-z0-9-]+/\d{4}/\d{2}/\d{2}/[0-9a-f]+\.jsonl\.gz$`)
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return err // temp files of a write in progress start with "."
+		}
+		rel, _ := filepath.Rel(dir, path)
+		if !layout.MatchString(filepath.ToSlash(rel)) {
+			t.Errorf("export object %s is not in GuardDuty's layout", rel)
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, f := range decodeFindings(t, gunzip(t, b)) {
+			exported[fmt.Sprintf("%s:%d", f.ID, f.Service.Count)]++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exported
 }
