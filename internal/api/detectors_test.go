@@ -169,3 +169,25 @@ func TestOversizedBody(t *testing.T) {
 		t.Errorf("2 MiB body = %v, want BadRequestException naming the limit", err)
 	}
 }
+
+// TestPublishingFrequency: the notifier's batching interval follows
+// UpdateDetector's findingPublishingFrequency (6 hours by default).
+func TestPublishingFrequency(t *testing.T) {
+	a := newTestAPI(t)
+	ctx := context.Background()
+	if got := a.srv.PublishingFrequency(ctx); got != 6*time.Hour {
+		t.Errorf("default PublishingFrequency = %v, want 6h", got)
+	}
+	for freq, want := range map[types.FindingPublishingFrequency]time.Duration{
+		types.FindingPublishingFrequencyFifteenMinutes: 15 * time.Minute, types.FindingPublishingFrequencyOneHour: time.Hour,
+		types.FindingPublishingFrequencySixHours: 6 * time.Hour,
+	} {
+		if _, err := a.admin.UpdateDetector(ctx, &guardduty.UpdateDetectorInput{DetectorId: aws.String(testDetectorID),
+			FindingPublishingFrequency: freq}); err != nil {
+			t.Fatal(err)
+		}
+		if got := a.srv.PublishingFrequency(ctx); got != want {
+			t.Errorf("after UpdateDetector(%s), PublishingFrequency = %v, want %v", freq, got, want)
+		}
+	}
+}
