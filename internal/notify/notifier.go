@@ -256,6 +256,9 @@ func (n *Notifier) RouteOnce(ctx context.Context) (more bool, err error) {
 	if err != nil || len(changes) == 0 {
 		return false, err
 	}
+	if len(n.o.Routes) == 0 { // nothing to send: only move the cursor on
+		return len(changes) == changeBatch, n.o.Outbox.Enqueue(ctx, changes[len(changes)-1].Seq, nil)
+	}
 	now := n.o.Now().UTC()
 	var items []store.OutboxItem
 	var updateDue time.Time

@@ -466,3 +466,12 @@ func TestHealthNotification(t *testing.T) {
 		t.Error("NotifyHealth to an unknown destination: no error")
 	}
 }
+
+func TestNoRoutesConsumesTheFeed(t *testing.T) {
+	h := newHarness(t, nil)
+	h.upsert(t, newFinding("a", typeSSH, 8, t0), newFinding("b", typeSSH, 8, t0))
+	h.route(t)
+	if cs, err := h.db.FindingChanges(context.Background(), 0, 10); err != nil || len(cs) != 0 {
+		t.Errorf("changes left after routing without routes: %v, %v", cs, err)
+	}
+}
