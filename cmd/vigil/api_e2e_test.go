@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ import (
 type apiServer struct {
 	addr, data string
 	env        []string // AWS_* variables of its administrator
-	stderr     *bytes.Buffer
+	stderr     *syncBuffer
 }
 
 // startServeAPI starts "vigil serve" watching the example CloudTrail logs with
@@ -28,6 +29,25 @@ func startServeAPI(t *testing.T, env []string, args ...string) *apiServer {
 	t.Helper()
 	s, _ := startServe(t, env, "", append([]string{"--watch", filepath.Join("..", "..", "examples", "cloudtrail"), "--poll-interval", "1s"}, args...)...)
 	return s
+}
+
+// syncBuffer is a bytes.Buffer that a running process writes to while
+// the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // startServe starts "vigil serve" with args and the environment env on a
@@ -44,7 +64,7 @@ func startServe(t *testing.T, env []string, data string, args ...string) (s *api
 	if data == "" {
 		data = t.TempDir()
 	}
-	s = &apiServer{addr: ln.Addr().String(), data: data, stderr: &bytes.Buffer{}, env: env}
+	s = &apiServer{addr: ln.Addr().String(), data: data, stderr: &syncBuffer{}, env: env}
 	ln.Close()
 	cmd := exec.Command(vigilBin, append([]string{"serve", "--listen", s.addr, "--data-dir", s.data}, args...)...)
 	cmd.Env = append(os.Environ(), env...)
@@ -64,8 +84,10 @@ func startServe(t *testing.T, env []string, data string, args ...string) (s *api
 		}
 		cmd.Process.Signal(sig)
 		cmd.Wait()
-		if t.Failed() {
-			t.Logf("vigil serve:\n%s", lastLines(s.stderr.String(), 60))
+		if out := s.stderr.String(); strings.Contains(out, "WARNING: DATA RACE") {
+			t.Errorf("vigil serve (built with -race) reported a data race:\n%s", out)
+		} else if t.Failed() {
+			t.Logf("vigil serve:\n%s", lastLines(out, 60))
 		}
 	}
 	t.Cleanup(func() { stop(false) })

@@ -99,7 +99,9 @@ malware_protection:
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
-		if t.Failed() {
+		if strings.Contains(stderr.String(), "WARNING: DATA RACE") {
+			t.Errorf("vigil serve (built with -race) reported a data race:\n%s", stderr.String())
+		} else if t.Failed() {
 			t.Logf("vigil serve:\n%s", stderr.String())
 		}
 	})
