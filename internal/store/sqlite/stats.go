@@ -41,7 +41,8 @@ const (
 //
 // Without a time window (these arguments or q's), a resource filter,
 // "date" and "resource" it reads finding_groups, whose size is the number
-// of distinct column combinations, not of findings; otherwise the
+// of distinct column combinations, not of findings; with "date" (and none
+// of the others) finding_days, the same per day; otherwise the
 // findings_group or a resource index.
 func (db *DB) CountFindings(ctx context.Context, q finding.Query, updatedFrom, updatedTo time.Time, by []string,
 	fn func(f *finding.Finding, n int) error) error {
@@ -95,8 +96,14 @@ func countSQL(q finding.Query, from, to time.Time, by []string) (string, []any, 
 	if !to.IsZero() {
 		conds, args = append(conds, "updated_at < ?"), append(args, to.UnixMilli())
 	}
+	window := !from.IsZero() || !to.IsZero() || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero()
+	byDays := date && !resource && q.Resource == "" && !window // finding_days has the groups
 	if date {
-		keys = append(keys, "updated_at / 86400000")
+		if byDays {
+			keys = append(keys, "day")
+		} else {
+			keys = append(keys, "updated_at / 86400000")
+		}
 	}
 	if resource {
 		keys = append(keys, "resource_type", "resource_id")
@@ -109,7 +116,9 @@ func countSQL(q finding.Query, from, to time.Time, by []string) (string, []any, 
 		table, count = "findings", "COUNT(*)"
 	case resource:
 		table, count = "findings INDEXED BY findings_resource", "COUNT(*)"
-	case date || !from.IsZero() || !to.IsZero() || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero():
+	case byDays:
+		table = "finding_days"
+	case date || window:
 		table, count = "findings INDEXED BY findings_group", "COUNT(*)"
 	}
 	var b strings.Builder

@@ -1,0 +1,103 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigil-sec/vigil/internal/finding"
+	"github.com/vigil-sec/vigil/internal/store/sqlite"
+)
+
+// TestCountByDateFollowsChanges: counts per day (kept by triggers in
+// finding_days) equal counts computed from the findings themselves after
+// inserts, recurrences that move a finding to a later day, archiving and
+// unarchiving.
+func TestCountByDateFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	day0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	var fs []finding.Finding
+	for i := range 300 {
+		fs = append(fs, benchFinding(i, day0.Add(time.Duration(i)*37*time.Minute)))
+	}
+	if _, err := db.UpsertFindings(ctx, fs); err != nil {
+		t.Fatal(err)
+	}
+	// Recurrences: every seventh finding again, two days later.
+	var again []finding.Finding
+	for i := 0; i < len(fs); i += 7 {
+		f := fs[i]
+		f.UpdatedAt = finding.At(f.UpdatedAt.Add(48 * time.Hour))
+		f.Service.EventLastSeen = f.UpdatedAt
+		again = append(again, f)
+	}
+	if _, err := db.UpsertFindings(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	var archive []string
+	for i := 3; i < len(fs); i += 5 {
+		archive = append(archive, fs[i].ID)
+	}
+	if err := db.SetArchived(ctx, archive, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SetArchived(ctx, archive[:10], false); err != nil {
+		t.Fatal(err)
+	}
+
+	type key struct {
+		day      string
+		archived bool
+	}
+	want := map[key]int{}
+	wantLast := map[key]int64{}
+	q := finding.Query{Limit: 1000}
+	for {
+		page, next, err := db.ListFindings(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range page {
+			k := key{f.UpdatedAt.UTC().Format(time.DateOnly), f.Service.Archived}
+			want[k]++
+			wantLast[k] = max(wantLast[k], f.UpdatedAt.UnixMilli())
+		}
+		if q.PageToken = next; next == "" {
+			break
+		}
+	}
+	got := map[key]int{}
+	gotLast := map[key]int64{}
+	err = db.CountFindings(ctx, finding.Query{}, time.Time{}, time.Time{}, []string{"date", "service.archived"}, func(f *finding.Finding, n int) error {
+		k := key{f.UpdatedAt.UTC().Format(time.DateOnly), f.Service.Archived}
+		got[k] += n
+		gotLast[k] = max(gotLast[k], f.UpdatedAt.UnixMilli())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, cmp.Transformer("", func(m map[key]int) map[string]int {
+		out := map[string]int{}
+		for k, v := range m {
+			out[fmt.Sprint(k)] = v
+		}
+		return out
+	})); diff != "" {
+		t.Errorf("counts per day (-from the findings +CountFindings):\n%s", diff)
+	}
+	for k, v := range wantLast {
+		if gotLast[k] != v {
+			t.Errorf("%v: newest updatedAt %d, want %d", k, gotLast[k], v)
+		}
+	}
+}
