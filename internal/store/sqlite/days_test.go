@@ -100,4 +100,38 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 			t.Errorf("%v: newest updatedAt %d, want %d", k, gotLast[k], v)
 		}
 	}
+
+	// Windows: whole days (read from finding_days) and cut days (read
+	// from the findings) count the same as the findings say.
+	for _, w := range [][2]time.Time{
+		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3)},
+		{day0.AddDate(0, 0, 1).Add(5 * time.Hour), day0.AddDate(0, 0, 3).Add(time.Minute)},
+		{day0.AddDate(0, 0, 2), time.Time{}},
+	} {
+		want := map[string]int{}
+		q := finding.Query{Limit: 1000, UpdatedFrom: w[0], UpdatedTo: w[1]}
+		for {
+			page, next, err := db.ListFindings(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range page {
+				want[f.UpdatedAt.UTC().Format(time.DateOnly)]++
+			}
+			if q.PageToken = next; next == "" {
+				break
+			}
+		}
+		got := map[string]int{}
+		err := db.CountFindings(ctx, finding.Query{}, w[0], w[1], []string{"date"}, func(f *finding.Finding, n int) error {
+			got[f.UpdatedAt.UTC().Format(time.DateOnly)] += n
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" || len(want) == 0 {
+			t.Errorf("window %v: counts per day (-from the findings +CountFindings):\n%s", w, diff)
+		}
+	}
 }

@@ -21,6 +21,9 @@ var groupColumns = map[string]string{
 	"region": "region", "service.archived": "archived",
 }
 
+// dayMillis is one UTC day in the milliseconds times are stored in.
+const dayMillis = 86400000
+
 // Group dimensions that are not columns.
 const (
 	byDate     = "date"
@@ -41,9 +44,9 @@ const (
 //
 // Without a time window (these arguments or q's), a resource filter,
 // "date" and "resource" it reads finding_groups, whose size is the number
-// of distinct column combinations, not of findings; with "date" (and none
-// of the others) finding_days, the same per day; otherwise the
-// findings_group or a resource index.
+// of distinct column combinations, not of findings; with "date" (and
+// neither a resource nor a time window that cuts days) finding_days, the
+// same per day; otherwise the findings_group or a resource index.
 func (db *DB) CountFindings(ctx context.Context, q finding.Query, updatedFrom, updatedTo time.Time, by []string,
 	fn func(f *finding.Finding, n int) error) error {
 	query, args, err := countSQL(q, updatedFrom, updatedTo, by)
@@ -90,14 +93,21 @@ func countSQL(q finding.Query, from, to time.Time, by []string) (string, []any, 
 	}
 	date, resource := slices.Contains(by, byDate), slices.Contains(by, byResource)
 	conds, args := filters(&q)
+	// finding_days has the groups by day unless the resource is asked
+	// for or filtered on, or the time window cuts days.
+	aligned := func(t time.Time) bool { return t.IsZero() || t.UnixMilli()%dayMillis == 0 }
+	byDays := date && !resource && q.Resource == "" && q.UpdatedFrom.IsZero() && q.UpdatedTo.IsZero() && aligned(from) && aligned(to)
+	window := !from.IsZero() || !to.IsZero() || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero()
+	col, scale := "updated_at", int64(1)
+	if byDays {
+		col, scale = "day", dayMillis
+	}
 	if !from.IsZero() {
-		conds, args = append(conds, "updated_at >= ?"), append(args, from.UnixMilli())
+		conds, args = append(conds, col+" >= ?"), append(args, from.UnixMilli()/scale)
 	}
 	if !to.IsZero() {
-		conds, args = append(conds, "updated_at < ?"), append(args, to.UnixMilli())
+		conds, args = append(conds, col+" < ?"), append(args, to.UnixMilli()/scale)
 	}
-	window := !from.IsZero() || !to.IsZero() || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero()
-	byDays := date && !resource && q.Resource == "" && !window // finding_days has the groups
 	if date {
 		if byDays {
 			keys = append(keys, "day")
