@@ -102,14 +102,19 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 	}
 
 	// Windows: whole days (read from finding_days) and cut days (read
-	// from the findings) count the same as the findings say.
-	for _, w := range [][2]time.Time{
-		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3)},
-		{day0.AddDate(0, 0, 1).Add(5 * time.Hour), day0.AddDate(0, 0, 3).Add(time.Minute)},
-		{day0.AddDate(0, 0, 2), time.Time{}},
+	// from the findings), and a filter finding_days cannot apply, count
+	// the same as the findings say.
+	for _, w := range []struct {
+		from, to time.Time
+		account  string
+	}{
+		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), ""},
+		{day0.AddDate(0, 0, 1).Add(5 * time.Hour), day0.AddDate(0, 0, 3).Add(time.Minute), ""},
+		{day0.AddDate(0, 0, 2), time.Time{}, ""},
+		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), "100000000007"},
 	} {
 		want := map[string]int{}
-		q := finding.Query{Limit: 1000, UpdatedFrom: w[0], UpdatedTo: w[1]}
+		q := finding.Query{Limit: 1000, UpdatedFrom: w.from, UpdatedTo: w.to, AccountID: w.account}
 		for {
 			page, next, err := db.ListFindings(ctx, q)
 			if err != nil {
@@ -123,7 +128,7 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 			}
 		}
 		got := map[string]int{}
-		err := db.CountFindings(ctx, finding.Query{}, w[0], w[1], []string{"date"}, func(f *finding.Finding, n int) error {
+		err := db.CountFindings(ctx, finding.Query{AccountID: w.account}, w.from, w.to, []string{"date"}, func(f *finding.Finding, n int) error {
 			got[f.UpdatedAt.UTC().Format(time.DateOnly)] += n
 			return nil
 		})
