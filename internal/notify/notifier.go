@@ -26,6 +26,7 @@ const (
 	DefaultTimeout    = 10 * time.Second
 	DefaultUpdateFreq = 6 * time.Hour // GuardDuty's default findingPublishingFrequency
 	maxBackoff        = 5 * time.Minute
+	maxRetryAfter     = time.Hour // a longer Retry-After is cut to this
 	changeBatch       = 500
 	dueBatch          = 5000
 	// digestShown is how many findings a digest message carries; the rest
@@ -464,14 +465,15 @@ func (n *Notifier) failed(ctx context.Context, dest string, m message, serr erro
 
 // retryAt returns when to try again after the attempt-th failure:
 // exponential backoff from 1s, capped at 5 minutes, with jitter (half
-// the delay random), and never before a Retry-After the destination gave.
+// the delay random), and never before a Retry-After the destination gave
+// (up to an hour).
 func (n *Notifier) retryAt(attempt int, err error) time.Time {
 	d := time.Second << min(attempt, 20)
 	d = min(d, maxBackoff)
 	d = d/2 + rand.N(d/2+1)
 	var ra *RetryAfterError
 	if errors.As(err, &ra) && ra.After > d {
-		d = ra.After
+		d = min(ra.After, maxRetryAfter)
 	}
 	return n.o.Now().Add(d)
 }
