@@ -27,17 +27,23 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 	day0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	var fs []finding.Finding
 	for i := range 300 {
-		fs = append(fs, benchFinding(i, day0.Add(time.Duration(i)*37*time.Minute)))
+		f := benchFinding(i, day0.Add(time.Duration(i)*37*time.Minute))
+		f.Severity = []float64{2, 5, 8}[i%3]
+		fs = append(fs, f)
 	}
 	if _, err := db.UpsertFindings(ctx, fs); err != nil {
 		t.Fatal(err)
 	}
-	// Recurrences: every seventh finding again, two days later.
+	// Recurrences: every seventh finding again, two days later, some with
+	// another severity.
 	var again []finding.Finding
 	for i := 0; i < len(fs); i += 7 {
 		f := fs[i]
 		f.UpdatedAt = finding.At(f.UpdatedAt.Add(48 * time.Hour))
 		f.Service.EventLastSeen = f.UpdatedAt
+		if i%14 == 0 {
+			f.Severity = 9 // the latest occurrence's severity wins
+		}
 		again = append(again, f)
 	}
 	if _, err := db.UpsertFindings(ctx, again); err != nil {
@@ -56,6 +62,7 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 
 	type key struct {
 		day      string
+		severity float64
 		archived bool
 	}
 	want := map[key]int{}
@@ -67,7 +74,7 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range page {
-			k := key{f.UpdatedAt.UTC().Format(time.DateOnly), f.Service.Archived}
+			k := key{f.UpdatedAt.UTC().Format(time.DateOnly), f.Severity, f.Service.Archived}
 			want[k]++
 			wantLast[k] = max(wantLast[k], f.UpdatedAt.UnixMilli())
 		}
@@ -77,8 +84,8 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 	}
 	got := map[key]int{}
 	gotLast := map[key]int64{}
-	err = db.CountFindings(ctx, finding.Query{}, time.Time{}, time.Time{}, []string{"date", "service.archived"}, func(f *finding.Finding, n int) error {
-		k := key{f.UpdatedAt.UTC().Format(time.DateOnly), f.Service.Archived}
+	err = db.CountFindings(ctx, finding.Query{}, time.Time{}, time.Time{}, []string{"date", "severity", "service.archived"}, func(f *finding.Finding, n int) error {
+		k := key{f.UpdatedAt.UTC().Format(time.DateOnly), f.Severity, f.Service.Archived}
 		got[k] += n
 		gotLast[k] = max(gotLast[k], f.UpdatedAt.UnixMilli())
 		return nil
@@ -107,14 +114,16 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 	for _, w := range []struct {
 		from, to time.Time
 		account  string
+		minSev   float64
 	}{
-		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), ""},
-		{day0.AddDate(0, 0, 1).Add(5 * time.Hour), day0.AddDate(0, 0, 3).Add(time.Minute), ""},
-		{day0.AddDate(0, 0, 2), time.Time{}, ""},
-		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), "100000000007"},
+		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), "", 0},
+		{day0.AddDate(0, 0, 1).Add(5 * time.Hour), day0.AddDate(0, 0, 3).Add(time.Minute), "", 0},
+		{day0.AddDate(0, 0, 2), time.Time{}, "", 0},
+		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), "", 4},
+		{day0.AddDate(0, 0, 1), day0.AddDate(0, 0, 3), "100000000007", 0},
 	} {
 		want := map[string]int{}
-		q := finding.Query{Limit: 1000, UpdatedFrom: w.from, UpdatedTo: w.to, AccountID: w.account}
+		q := finding.Query{Limit: 1000, UpdatedFrom: w.from, UpdatedTo: w.to, AccountID: w.account, MinSeverity: w.minSev}
 		for {
 			page, next, err := db.ListFindings(ctx, q)
 			if err != nil {
@@ -128,7 +137,7 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 			}
 		}
 		got := map[string]int{}
-		err := db.CountFindings(ctx, finding.Query{AccountID: w.account}, w.from, w.to, []string{"date"}, func(f *finding.Finding, n int) error {
+		err := db.CountFindings(ctx, finding.Query{AccountID: w.account, MinSeverity: w.minSev}, w.from, w.to, []string{"date"}, func(f *finding.Finding, n int) error {
 			got[f.UpdatedAt.UTC().Format(time.DateOnly)] += n
 			return nil
 		})

@@ -45,7 +45,7 @@ const (
 // Without a time window (these arguments or q's), a resource filter,
 // "date" and "resource" it reads finding_groups, whose size is the number
 // of distinct column combinations, not of findings; grouped by "date"
-// with no filter but service.archived and whole-day windows,
+// with no filter but severity, service.archived and whole-day windows,
 // finding_days; otherwise the findings_group or a resource index.
 func (db *DB) CountFindings(ctx context.Context, q finding.Query, updatedFrom, updatedTo time.Time, by []string,
 	fn func(f *finding.Finding, n int) error) error {
@@ -76,17 +76,18 @@ func (db *DB) CountFindings(ctx context.Context, q finding.Query, updatedFrom, u
 	return nil
 }
 
-// onlyArchived reports whether q filters on nothing but service.archived
-// (and whole-day windows, checked apart) and by groups by nothing but the
-// date and service.archived: what finding_days can answer.
-func onlyArchived(q finding.Query, by []string) bool {
+// dayColumnsOnly reports whether q filters on nothing but severity and
+// service.archived (and whole-day windows, checked apart) and by groups by
+// nothing but the date, severity and service.archived: what finding_days
+// can answer.
+func dayColumnsOnly(q finding.Query, by []string) bool {
 	for _, d := range by {
-		if d != byDate && d != "service.archived" {
+		if d != byDate && d != "severity" && d != "service.archived" {
 			return false
 		}
 	}
-	return q.MinSeverity == 0 && q.MaxSeverity == 0 && q.TypePrefix == "" && q.AccountID == "" && q.Region == "" &&
-		q.Resource == "" && q.UpdatedFrom.IsZero() && q.UpdatedTo.IsZero()
+	return q.TypePrefix == "" && q.AccountID == "" && q.Region == "" && q.Resource == "" &&
+		q.UpdatedFrom.IsZero() && q.UpdatedTo.IsZero()
 }
 
 // countSQL returns CountFindings's query: the group's keys (columns in
@@ -106,10 +107,10 @@ func countSQL(q finding.Query, from, to time.Time, by []string) (string, []any, 
 	}
 	date, resource := slices.Contains(by, byDate), slices.Contains(by, byResource)
 	conds, args := filters(&q)
-	// finding_days has the groups by day and archived state: it serves
-	// queries that filter and group on nothing else, in whole days.
+	// finding_days has the groups by day, severity and archived state: it
+	// serves queries that filter and group on nothing else, in whole days.
 	aligned := func(t time.Time) bool { return t.IsZero() || t.UnixMilli()%dayMillis == 0 }
-	byDays := date && onlyArchived(q, by) && aligned(from) && aligned(to)
+	byDays := date && dayColumnsOnly(q, by) && aligned(from) && aligned(to)
 	window := !from.IsZero() || !to.IsZero() || !q.UpdatedFrom.IsZero() || !q.UpdatedTo.IsZero()
 	col, scale := "updated_at", int64(1)
 	if byDays {
