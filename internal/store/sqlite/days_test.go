@@ -149,3 +149,67 @@ func TestCountByDateFollowsChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestCountByResourceFollowsChanges: counts per resource (kept by
+// triggers in finding_resources) equal counts read from the findings'
+// resource index, after inserts, recurrences (some on another resource)
+// and archiving.
+func TestCountByResourceFollowsChanges(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	day0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	onResource := func(f finding.Finding, r int) finding.Finding {
+		f.Resource.InstanceDetails = &finding.InstanceDetails{InstanceID: fmt.Sprintf("i-%017x", r)}
+		return f
+	}
+	var fs []finding.Finding
+	for i := range 300 {
+		fs = append(fs, onResource(benchFinding(i, day0.Add(time.Duration(i)*time.Minute)), i%40))
+	}
+	if _, err := db.UpsertFindings(ctx, fs); err != nil {
+		t.Fatal(err)
+	}
+	var again []finding.Finding
+	for i := 0; i < len(fs); i += 6 {
+		f := fs[i]
+		f.UpdatedAt = finding.At(f.UpdatedAt.Add(time.Hour))
+		f.Service.EventLastSeen = f.UpdatedAt
+		if i%12 == 0 {
+			f = onResource(f, 100+i%5) // the latest occurrence's resource wins
+		}
+		again = append(again, f)
+	}
+	if _, err := db.UpsertFindings(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	var archive []string
+	for i := 1; i < len(fs); i += 4 {
+		archive = append(archive, fs[i].ID)
+	}
+	if err := db.SetArchived(ctx, archive, true); err != nil {
+		t.Fatal(err)
+	}
+	count := func(q finding.Query) map[string]string {
+		out := map[string]string{}
+		err := db.CountFindings(ctx, q, time.Time{}, time.Time{}, []string{"resource", "accountId", "service.archived"}, func(f *finding.Finding, n int) error {
+			out[fmt.Sprintf("%s %s %v", finding.ResourceID(f), f.AccountID, f.Service.Archived)] = fmt.Sprintf("%d %d", n, f.UpdatedAt.UnixMilli())
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// Severity >= 0.5 selects every finding but is read from the index.
+	want, got := count(finding.Query{MinSeverity: 0.5}), count(finding.Query{})
+	if len(want) < 40 {
+		t.Fatalf("only %d groups; the test needs more", len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("groups by resource (-from the index +from finding_resources):\n%s", diff)
+	}
+}

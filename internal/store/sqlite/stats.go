@@ -46,7 +46,9 @@ const (
 // "date" and "resource" it reads finding_groups, whose size is the number
 // of distinct column combinations, not of findings; grouped by "date"
 // with no filter but severity, service.archived and whole-day windows,
-// finding_days; otherwise the findings_group or a resource index.
+// finding_days; grouped by "resource" with no filter but the account and
+// service.archived, finding_resources; otherwise the findings_group or a
+// resource index.
 func (db *DB) CountFindings(ctx context.Context, q finding.Query, updatedFrom, updatedTo time.Time, by []string,
 	fn func(f *finding.Finding, n int) error) error {
 	query, args, err := countSQL(q, updatedFrom, updatedTo, by)
@@ -87,6 +89,19 @@ func dayColumnsOnly(q finding.Query, by []string) bool {
 		}
 	}
 	return q.TypePrefix == "" && q.AccountID == "" && q.Region == "" && q.Resource == "" &&
+		q.UpdatedFrom.IsZero() && q.UpdatedTo.IsZero()
+}
+
+// resourceColumnsOnly reports whether q filters on nothing but the account
+// and service.archived and by groups by nothing but the resource, the
+// account and service.archived: what finding_resources can answer.
+func resourceColumnsOnly(q finding.Query, by []string) bool {
+	for _, d := range by {
+		if d != byResource && d != "accountId" && d != "service.archived" {
+			return false
+		}
+	}
+	return q.MinSeverity == 0 && q.MaxSeverity == 0 && q.TypePrefix == "" && q.Region == "" && q.Resource == "" &&
 		q.UpdatedFrom.IsZero() && q.UpdatedTo.IsZero()
 }
 
@@ -138,6 +153,8 @@ func countSQL(q finding.Query, from, to time.Time, by []string) (string, []any, 
 	switch {
 	case q.Resource != "": // few findings, found through the resource indexes
 		table, count = "findings", "COUNT(*)"
+	case resource && resourceColumnsOnly(q, by) && !window:
+		table = "finding_resources"
 	case resource:
 		table, count = "findings INDEXED BY findings_resource", "COUNT(*)"
 	case byDays:
