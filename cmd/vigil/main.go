@@ -70,10 +70,10 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"analyze", "analyze log files or s3:// prefixes once and print findings", runAnalyze},
-		{"serve", "watch sources continuously, store findings, serve /metrics", runServe},
+		{"serve", "watch sources, store findings, send notifications; serve the API, console and /metrics", runServe},
 		{"scan", "scan files, folders and s3:// objects for malware", runScan},
 		{"scans", "list malware scan records", runScans},
-		{"findings", "list, show, archive and sample stored findings", runFindings},
+		{"findings", "list, show, archive, sample and export stored findings", runFindings},
 		{"detectors", "list the finding types Vigil produces", runDetectors},
 		{"intel", "check addresses and domains against threat lists; show list state", runIntel},
 		{"simulate", "write simulated CloudTrail logs with injected attacks", runSimulate},

@@ -113,3 +113,13 @@ func TestSeverityBound(t *testing.T) {
 		t.Error("SeverityBound(11): no error")
 	}
 }
+
+// TestNotifyWebhookOnPrivateNetwork: a webhook may be plain http to any
+// host (a receiver on a private network), as the webhook destination
+// allows; only Slack needs https beyond localhost.
+func TestNotifyWebhookOnPrivateNetwork(t *testing.T) {
+	in := "notify:\n  destinations:\n    - {name: h, type: webhook, url: 'http://10.0.0.5:9000/hook'}\n"
+	if _, err := config.Parse([]byte(in), "vigil.yaml"); err != nil {
+		t.Errorf("http webhook on a private address: %v", err)
+	}
+}

@@ -125,7 +125,11 @@ func newListPlan(q finding.Query) (*listPlan, error) {
 
 // sql returns the statement and its arguments; it fetches one row more
 // than the limit to learn whether there is a next page.
-func (p *listPlan) sql() (string, []any) {
+func (p *listPlan) sql() (string, []any) { return p.selectSQL("body") }
+
+// selectSQL selects columns of the page's findings (and one more), in
+// the plan's order, after the previous page's last key.
+func (p *listPlan) selectSQL(columns string) (string, []any) {
 	conds, args := filters(&p.q)
 	op, dir := ">", "ASC"
 	if p.desc {
@@ -136,7 +140,7 @@ func (p *listPlan) sql() (string, []any) {
 		args = append(args, p.after.value, p.after.ID)
 	}
 	var b strings.Builder
-	b.WriteString("SELECT body FROM findings")
+	b.WriteString("SELECT " + columns + " FROM findings")
 	if len(conds) > 0 {
 		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
 	}

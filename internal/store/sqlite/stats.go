@@ -280,22 +280,7 @@ func (db *DB) ListFindingKeys(ctx context.Context, q finding.Query) ([]finding.F
 
 // keysSQL is sql selecting the columns of ListFindingKeys.
 func (p *listPlan) keysSQL() (string, []any) {
-	conds, args := filters(&p.q)
-	op, dir := ">", "ASC"
-	if p.desc {
-		op, dir = "<", "DESC"
-	}
-	if p.after != nil {
-		conds = append(conds, fmt.Sprintf("(%s, id) %s (?, ?)", p.key.column, op))
-		args = append(args, p.after.value, p.after.ID)
-	}
-	var b strings.Builder
-	b.WriteString("SELECT id, type, severity, account_id, region, archived, updated_at, " + p.key.column + " FROM findings")
-	if len(conds) > 0 {
-		b.WriteString(" WHERE " + strings.Join(conds, " AND "))
-	}
-	fmt.Fprintf(&b, " ORDER BY %s %s, id %s LIMIT ?", p.key.column, dir, dir)
-	return b.String(), append(args, p.limit+1)
+	return p.selectSQL("id, type, severity, account_id, region, archived, updated_at, " + p.key.column)
 }
 
 // setSortValue sets the sort attribute of a key-only finding from its
